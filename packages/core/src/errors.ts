@@ -1,0 +1,101 @@
+/**
+ * Coded errors. Every package keeps one registry (code → HTTP status and a
+ * default message); bodies on the wire are always
+ * `{"error": {"code", "message", "details"}}`. docs/errors.md lists every code
+ * and a test keeps the two in step.
+ */
+
+export interface ErrorSpec {
+  readonly status: number;
+  readonly message: string;
+}
+
+export type ErrorRegistry = Readonly<Record<string, ErrorSpec>>;
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+export class CodedError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(code: string, status: number, message: string, details?: unknown) {
+    super(message);
+    this.name = 'CodedError';
+    this.code = code;
+    this.status = status;
+    this.details = details;
+  }
+
+  toBody(): ErrorBody {
+    const body: ErrorBody = { error: { code: this.code, message: this.message } };
+    if (this.details !== undefined) body.error.details = this.details;
+    return body;
+  }
+}
+
+/** Returns a constructor bound to one registry, so codes are checked at compile time. */
+export function errorFactory<R extends ErrorRegistry>(registry: R) {
+  return (code: keyof R & string, message?: string, details?: unknown): CodedError => {
+    const spec = registry[code];
+    if (!spec) throw new Error(`unregistered error code ${code}`);
+    return new CodedError(code, spec.status, message ?? spec.message, details);
+  };
+}
+
+export function isCodedError(value: unknown): value is CodedError {
+  return value instanceof CodedError;
+}
+
+/** The domain and API registry. The proxy keeps its own (packages/proxy). */
+export const errorCatalog = {
+  SB_ERR_VALIDATION: { status: 400, message: 'The request does not match the expected shape.' },
+  SB_ERR_MALFORMED_JSON: { status: 400, message: 'The request body is not valid JSON.' },
+  SB_ERR_BAD_REQUEST: { status: 400, message: 'The request is malformed.' },
+  SB_ERR_UNAUTHENTICATED: { status: 401, message: 'Sign in to continue.' },
+  SB_ERR_INVALID_CREDENTIALS: { status: 401, message: 'Wrong username or password.' },
+  SB_ERR_FORBIDDEN: { status: 403, message: 'Your role on this board does not allow that.' },
+  SB_ERR_NOT_FOUND: { status: 404, message: 'Not found.' },
+  SB_ERR_ROUTE_NOT_FOUND: { status: 404, message: 'No such route.' },
+  SB_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed on this route.' },
+  SB_ERR_VERSION_CONFLICT: {
+    status: 409,
+    message: 'Someone changed this since you loaded it; details.current holds the latest.',
+  },
+  SB_ERR_USERNAME_TAKEN: { status: 409, message: 'That username is taken.' },
+  SB_ERR_ALREADY_MEMBER: { status: 409, message: 'That user is already a member of this board.' },
+  SB_ERR_LAST_OWNER: { status: 409, message: 'A board must keep at least one owner.' },
+  SB_ERR_COLUMN_NOT_EMPTY: {
+    status: 409,
+    message: 'The column still holds tasks; pass move_to to move them to another column.',
+  },
+  SB_ERR_WIP_LIMIT_REACHED: { status: 409, message: 'The column is at its WIP limit.' },
+  SB_ERR_BOARD_ARCHIVED: {
+    status: 409,
+    message: 'The board is archived and read-only; unarchive it first.',
+  },
+  SB_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  SB_ERR_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: 'Send the body as application/json.',
+  },
+  SB_ERR_UNKNOWN_COLUMN: { status: 422, message: 'That column does not belong to this board.' },
+  SB_ERR_BAD_NEIGHBOUR: {
+    status: 422,
+    message: 'before_id/after_id must name other tasks (or columns) in the target column (board).',
+  },
+  SB_ERR_NOT_A_MEMBER: { status: 422, message: 'Assignees must be members of the board.' },
+  SB_ERR_UNKNOWN_USER: { status: 422, message: 'No user has that username.' },
+  SB_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.' },
+  SB_ERR_INTERNAL: { status: 500, message: 'Internal error.' },
+  SB_ERR_UNAVAILABLE: { status: 503, message: 'A dependency is unavailable; retry shortly.' },
+  // WebSocket error frames (sent as {"type":"error","code","message"}; status is informative).
+  SB_ERR_WS_BAD_MESSAGE: { status: 400, message: 'Malformed or unknown WebSocket message.' },
+  SB_ERR_WS_RATE_LIMITED: { status: 429, message: 'Too many WebSocket messages; slow down.' },
+} as const satisfies ErrorRegistry;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+export const sbError = errorFactory(errorCatalog);

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { limits } from '../limits.js';
+import { idSchema, timestampSchema, versionSchema } from './common.js';
+
+const titleSchema = z.string().trim().min(1).max(limits.columnTitleMax);
+const wipLimitSchema = z.int().min(1).max(limits.wipLimitMax).nullable();
+
+export const columnSchema = z.object({
+  id: idSchema,
+  board_id: idSchema,
+  title: z.string(),
+  position: z.string(),
+  wip_limit: z.int().nullable(),
+  created_at: timestampSchema,
+  updated_at: timestampSchema,
+  version: versionSchema,
+});
+export type Column = z.infer<typeof columnSchema>;
+
+export const createColumnSchema = z.strictObject({
+  title: titleSchema,
+  wip_limit: wipLimitSchema.optional(),
+  /** Place after this column; omitted with before_id too, the column goes last. */
+  after_id: idSchema.nullable().optional(),
+  before_id: idSchema.nullable().optional(),
+});
+export type CreateColumnInput = z.infer<typeof createColumnSchema>;
+
+export const updateColumnSchema = z.strictObject({
+  title: titleSchema.optional(),
+  wip_limit: wipLimitSchema.optional(),
+  /** Reorder: name the neighbour(s) the column should sit between. */
+  after_id: idSchema.nullable().optional(),
+  before_id: idSchema.nullable().optional(),
+  version: versionSchema.optional(),
+});
+export type UpdateColumnInput = z.infer<typeof updateColumnSchema>;
