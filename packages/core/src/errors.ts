@@ -59,6 +59,10 @@ export const errorCatalog = {
   SB_ERR_FORBIDDEN: { status: 403, message: 'Your role on this board does not allow that.' },
   SB_ERR_NOT_FOUND: { status: 404, message: 'Not found.' },
   SB_ERR_ROUTE_NOT_FOUND: { status: 404, message: 'No such route.' },
+  SB_ERR_ACCOUNTS_DISABLED: {
+    status: 404,
+    message: 'Accounts are off (AUTH_MODE=open): everyone shares every board.',
+  },
   SB_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed on this route.' },
   SB_ERR_VERSION_CONFLICT: {
     status: 409,

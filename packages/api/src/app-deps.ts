@@ -1,0 +1,25 @@
+import type { BoardEvent, User } from '@switchboard/core';
+import type { AuthRateLimits } from './auth/auth-limits.js';
+import type { SessionVerifier } from './auth/sessions.js';
+import type { TokenService } from './auth/tokens.js';
+import type { ApiConfig } from './config.js';
+import type { Db } from './store/db.js';
+
+export interface Readiness {
+  ok: boolean;
+  checks: Record<string, 'ok' | string>;
+}
+
+/** Everything buildApp needs, made by the caller (server.ts, tests). */
+export interface AppDeps {
+  config: ApiConfig;
+  db: Db;
+  tokens: TokenService;
+  sessions: SessionVerifier;
+  authLimits: AuthRateLimits;
+  /** The built-in user of AUTH_MODE=open. */
+  anonymous: User;
+  readiness(): Promise<Readiness>;
+  /** Told of every event this instance commits (e.g. to wake its own WebSocket hub early). */
+  onCommitted?(events: readonly BoardEvent[]): void;
+}

@@ -1,0 +1,99 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import { limits } from '@switchboard/core';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
+import type { AppDeps } from './app-deps.js';
+import { authenticateHook } from './http/authenticate.js';
+import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { authRoutes } from './routes/auth.js';
+import { boardRoutes } from './routes/boards.js';
+import { columnRoutes } from './routes/columns.js';
+import { eventRoutes } from './routes/events.js';
+import { healthRoutes } from './routes/health.js';
+import { memberRoutes } from './routes/members.js';
+import { taskRoutes } from './routes/tasks.js';
+
+export interface BuildOptions {
+  /** A pino logger for requests; none by default (tests). */
+  loggerInstance?: FastifyServerOptions['loggerInstance'];
+}
+
+/** The board service as a Fastify app; listening happens elsewhere (server.ts, tests). */
+export async function buildApp(
+  deps: AppDeps,
+  options: BuildOptions = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: false }),
+    bodyLimit: limits.bodyLimitBytes,
+    trustProxy: deps.config.trustProxy,
+    // Ids in paths are parsed by the schemas; keep Fastify from 404ing odd-but-valid URLs.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+  });
+  app.decorateRequest('actor', null);
+  app.setValidatorCompiler(validatorCompiler);
+  // Responses are built from typed store results; the schemas document them.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+
+  // An empty JSON body (e.g. DELETE with a JSON content type) is no body, not a syntax error.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (typeof body === 'string' && body.trim() === '') return done(null, undefined);
+    return parseJson(request, body as string, done);
+  });
+
+  await app.register(fastifyCookie);
+  const cors = deps.config.corsOrigins;
+  if (cors === '*' || cors.length > 0) {
+    await app.register(fastifyCors, {
+      origin: cors === '*' ? true : cors,
+      credentials: true,
+      exposedHeaders: ['etag', 'x-served-by', 'x-request-id', 'retry-after'],
+    });
+  }
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Switchboard API',
+        version: '1.0.0',
+        description:
+          'Real-time Kanban boards. Errors are {"error":{"code","message","details"}} (see docs/errors.md). ' +
+          'Sign in with POST /api/auth/login; the session cookie or `Authorization: Bearer <token>` authenticates.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'sb_session' },
+        },
+      },
+      security: [{ bearer: [] }, { cookie: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', logLevel: 'silent' });
+  app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
+
+  app.addHook('onRequest', authenticateHook(deps));
+  app.addHook('onRequest', async (_request, reply) => {
+    void reply.header('x-instance-id', deps.config.instanceId);
+  });
+
+  healthRoutes(app, deps);
+  authRoutes(app, deps);
+  boardRoutes(app, deps);
+  columnRoutes(app, deps);
+  memberRoutes(app, deps);
+  taskRoutes(app, deps);
+  eventRoutes(app, deps);
+  return app;
+}

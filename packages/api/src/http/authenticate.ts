@@ -1,0 +1,45 @@
+import { sbError } from '@switchboard/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Actor } from '../auth/actor.js';
+import type { AppDeps } from '../app-deps.js';
+import { clearSessionCookie, tokenOf } from './session-cookie.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: Actor | null;
+  }
+  interface FastifyContextConfig {
+    /** Routes anyone may call without a session. */
+    public?: boolean;
+  }
+}
+
+/** Resolves the request's actor from its token (or open mode's anonymous user). */
+export async function resolveActor(deps: AppDeps, request: FastifyRequest): Promise<Actor | null> {
+  if (deps.config.authMode === 'open') {
+    return { id: deps.anonymous.id, username: deps.anonymous.username, sharedAccess: true };
+  }
+  const token = tokenOf(request);
+  if (!token) return null;
+  const user = await deps.sessions.userFor(token);
+  if (!user) return null;
+  return { id: user.id, username: user.username, sharedAccess: false, sessionId: user.sessionId };
+}
+
+export function authenticateHook(deps: AppDeps) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.routeOptions.config.public || !request.url.startsWith('/api/')) return;
+    const actor = await resolveActor(deps, request);
+    if (!actor) {
+      // Seed 002: an invalid or expired token gets 401 and its cookie cleared.
+      if (tokenOf(request)) clearSessionCookie(request, reply);
+      throw sbError('SB_ERR_UNAUTHENTICATED');
+    }
+    request.actor = actor;
+  };
+}
+
+export function actorOf(request: FastifyRequest): Actor {
+  if (!request.actor) throw sbError('SB_ERR_UNAUTHENTICATED');
+  return request.actor;
+}

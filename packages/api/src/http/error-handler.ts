@@ -1,0 +1,76 @@
+import { CodedError, sbError } from '@switchboard/core';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { isConnectionError } from '../store/db.js';
+
+interface ValidationIssue {
+  path: string;
+  message: string;
+  keys?: string[];
+}
+
+function validationIssues(err: FastifyError): ValidationIssue[] {
+  const context = err.validationContext ?? 'request';
+  return (err.validation ?? []).map((issue) => {
+    const suffix = issue.instancePath.split('/').filter(Boolean).join('.');
+    const params = issue.params as { keys?: unknown };
+    const out: ValidationIssue = {
+      path: suffix ? `${context}.${suffix}` : context,
+      message: issue.message ?? 'is invalid',
+    };
+    if (Array.isArray(params.keys)) out.keys = params.keys.map(String);
+    return out;
+  });
+}
+
+/** Maps any error to a coded one. Bad input never becomes a 500. */
+export function toCodedError(err: unknown): CodedError {
+  if (err instanceof CodedError) return err;
+  const fe = err as FastifyError;
+  if (hasZodFastifySchemaValidationErrors(fe)) {
+    const issues = validationIssues(fe);
+    const first = issues[0];
+    return sbError(
+      'SB_ERR_VALIDATION',
+      first
+        ? `${first.path}: ${first.message}${first.keys ? ` (${first.keys.join(', ')})` : ''}`
+        : undefined,
+      { issues },
+    );
+  }
+  switch (fe.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return sbError('SB_ERR_UNSUPPORTED_MEDIA_TYPE');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return sbError('SB_ERR_PAYLOAD_TOO_LARGE');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return sbError('SB_ERR_MALFORMED_JSON');
+  }
+  if (err instanceof SyntaxError) return sbError('SB_ERR_MALFORMED_JSON', err.message);
+  if (isConnectionError(err))
+    return sbError('SB_ERR_UNAVAILABLE', 'The database is unreachable; retry shortly.');
+  const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    return new CodedError('SB_ERR_BAD_REQUEST', status, fe.message || 'The request is malformed.');
+  }
+  return sbError('SB_ERR_INTERNAL');
+}
+
+export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const coded = toCodedError(err);
+  if (coded.status >= 500) request.log.error({ err }, 'request failed');
+  const details = coded.details as { retry_after?: number } | undefined;
+  if (coded.status === 429 && details?.retry_after) {
+    void reply.header('retry-after', String(details.retry_after));
+  }
+  void reply.code(coded.status).type('application/json; charset=utf-8').send(coded.toBody());
+}
+
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
+  const err = sbError(
+    'SB_ERR_ROUTE_NOT_FOUND',
+    `No route ${request.method} ${request.url.split('?')[0]}.`,
+  );
+  void reply.code(err.status).send(err.toBody());
+}

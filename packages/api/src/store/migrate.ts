@@ -1,0 +1,43 @@
+import { type Migration, type MigrationProvider, type MigrationResult, Migrator } from 'kysely';
+import type { Db } from './db.js';
+import * as m0001 from './migrations/0001-initial.js';
+
+/** Versioned, forward-only migrations, in order. Never edit one that has shipped: add the next. */
+const migrations: Record<string, Migration> = {
+  '0001-initial': m0001,
+};
+
+class InCodeProvider implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations;
+  }
+}
+
+export class MigrationError extends Error {
+  constructor(
+    message: string,
+    readonly results: MigrationResult[] | undefined,
+  ) {
+    super(message);
+    this.name = 'MigrationError';
+  }
+}
+
+/**
+ * Brings the schema up to date. Safe to run from several instances at once:
+ * Kysely holds an advisory lock while it migrates.
+ */
+export async function migrateToLatest(db: Db): Promise<MigrationResult[]> {
+  const migrator = new Migrator({ db, provider: new InCodeProvider() });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new MigrationError(
+      `migration ${failed?.migrationName ?? '?'} failed: ${error instanceof Error ? error.message : String(error)}`,
+      results,
+    );
+  }
+  return results ?? [];
+}
+
+export const migrationNames = Object.keys(migrations);

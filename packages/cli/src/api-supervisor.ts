@@ -1,0 +1,132 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export interface ApiInstance {
+  id: string;
+  port: number;
+  pid: number | undefined;
+  state: 'starting' | 'running' | 'restarting' | 'stopped';
+  restarts: number;
+}
+
+export interface SupervisorOptions {
+  ports: readonly number[];
+  /** Environment shared by every instance (DATABASE_URL, AUTH_MODE, …). */
+  env: Record<string, string | undefined>;
+  log: (line: string) => void;
+  startTimeoutMs?: number;
+}
+
+// The cli's own entry point: main.ts when run from source, main.js once built.
+const entry = fileURLToPath(
+  new URL(import.meta.url.endsWith('.ts') ? './main.ts' : './main.js', import.meta.url),
+);
+
+/**
+ * Runs the API instances as child processes on fixed loopback ports and
+ * restarts any that dies (with growing back-off), as Kubernetes would. The
+ * proxy's health checks take a dead instance out meanwhile.
+ */
+export class ApiSupervisor {
+  private readonly children = new Map<string, ChildProcess>();
+  private readonly instances: ApiInstance[];
+  private stopping = false;
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.instances = options.ports.map((port, i) => ({
+      id: `api-${i + 1}`,
+      port,
+      pid: undefined,
+      state: 'starting',
+      restarts: 0,
+    }));
+  }
+
+  list(): readonly ApiInstance[] {
+    return this.instances;
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.instances.map((instance) => this.spawn(instance)));
+  }
+
+  private spawn(instance: ApiInstance): Promise<void> {
+    const child = fork(entry, ['api'], {
+      execArgv: process.execArgv,
+      env: {
+        ...process.env,
+        ...this.options.env,
+        HOST: '127.0.0.1',
+        PORT: String(instance.port),
+        INSTANCE_ID: instance.id,
+      },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.children.set(instance.id, child);
+    instance.pid = child.pid;
+    instance.state = 'starting';
+    const startedAt = Date.now();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new Error(
+            `${instance.id} did not start within ${this.options.startTimeoutMs ?? 30_000} ms`,
+          ),
+        );
+      }, this.options.startTimeoutMs ?? 30_000);
+      child.on('message', (message: { type?: string }) => {
+        if (message?.type === 'listening') {
+          clearTimeout(timer);
+          instance.state = 'running';
+          resolve();
+        }
+      });
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        this.children.delete(instance.id);
+        instance.pid = undefined;
+        if (this.stopping) {
+          instance.state = 'stopped';
+          return;
+        }
+        if (instance.state === 'starting' && instance.restarts === 0) {
+          reject(new Error(`${instance.id} exited during start-up (${signal ?? `code ${code}`})`));
+          return;
+        }
+        // Back off 1 s, 2 s, 4 s … up to 30 s; an instance that ran a minute starts over.
+        if (Date.now() - startedAt > 60_000) instance.restarts = 0;
+        const delay = Math.min(30_000, 1000 * 2 ** instance.restarts);
+        instance.restarts++;
+        instance.state = 'restarting';
+        this.options.log(
+          `${instance.id} exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000} s`,
+        );
+        setTimeout(() => {
+          if (this.stopping) return;
+          this.spawn(instance).then(
+            () => this.options.log(`${instance.id} is back on port ${instance.port}`),
+            (err: Error) => this.options.log(`${instance.id} failed to restart: ${err.message}`),
+          );
+        }, delay).unref();
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(
+      [...this.children.values()].map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+            child.once('exit', () => {
+              clearTimeout(kill);
+              resolve();
+            });
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+}
