@@ -1,0 +1,215 @@
+import type { Duplex } from 'node:stream';
+import { Pool } from 'undici';
+import type { BackendConfig, PoolConfig } from './config/load.js';
+import { HealthState, type HealthEvent, type HealthPolicy } from './health/state.js';
+import type { Target } from './strategies/types.js';
+
+export type BackendStateName = 'up' | 'starting' | 'down' | 'draining';
+
+export interface CheckResult {
+  ok: boolean;
+  at: string;
+  status?: number;
+  latency_ms: number;
+  error?: string;
+}
+
+export interface BackendHooks {
+  /** Eligibility may have changed (health, drain, weight). */
+  changed(backend: Backend, event?: HealthEvent): void;
+}
+
+export function healthPolicy(pool: PoolConfig): HealthPolicy {
+  return {
+    rise: pool.health.rise,
+    fall: pool.health.fall,
+    initialUp: !pool.health.enabled || pool.health.initial === 'up',
+    passive: pool.passive,
+    slowStart: pool.slow_start,
+  };
+}
+
+/** One upstream server: its connection pool, health and counters. */
+export class Backend implements Target {
+  readonly id: string;
+  readonly url: string;
+  readonly origin: URL;
+  readonly poolName: string;
+  weight: number;
+  draining = false;
+  drainStartedAt = 0;
+  readonly health: HealthState;
+  dispatcher: Pool;
+  readonly hooks: BackendHooks;
+
+  activeRequests = 0;
+  activeWebSockets = 0;
+  totalRequests = 0;
+  failures = 0;
+  /** Exponentially weighted mean time to response headers, ms. */
+  latencyMs = 0;
+  lastCheck: CheckResult | undefined;
+  readonly websockets = new Set<Duplex>();
+  #ejectionTimer: NodeJS.Timeout | undefined;
+  #drainTimer: NodeJS.Timeout | undefined;
+  closed = false;
+
+  constructor(
+    cfg: BackendConfig,
+    poolName: string,
+    pool: PoolConfig,
+    hooks: BackendHooks,
+    opts: { rampFromNow?: boolean } = {},
+  ) {
+    this.id = cfg.id;
+    this.origin = new URL(cfg.url);
+    this.url = this.origin.origin;
+    this.poolName = poolName;
+    this.weight = cfg.weight;
+    this.hooks = hooks;
+    this.health = new HealthState(healthPolicy(pool), Date.now(), opts.rampFromNow ?? false);
+    this.dispatcher = createDispatcher(this.url, pool);
+  }
+
+  get load(): number {
+    return this.activeRequests + this.activeWebSockets;
+  }
+
+  get effectiveWeight(): number {
+    const h = this.health;
+    return h.rampStart === 0 ? this.weight : this.weight * h.weightFactor(Date.now());
+  }
+
+  /** May new requests go here? */
+  get usable(): boolean {
+    return !this.draining && this.weight > 0 && this.health.isUp(Date.now());
+  }
+
+  get state(): BackendStateName {
+    if (this.draining) return 'draining';
+    const now = Date.now();
+    if (!this.health.isUp(now)) return 'down';
+    return this.health.inSlowStart(now) ? 'starting' : 'up';
+  }
+
+  /** Passive health: a proxied request's outcome. */
+  recordResult(ok: boolean): void {
+    if (!ok) this.failures++;
+    const event = this.health.recordResult(ok, Date.now());
+    if (event === 'ejected') {
+      this.#scheduleReturn();
+      this.hooks.changed(this, event);
+    }
+  }
+
+  recordCheck(result: CheckResult): HealthEvent | undefined {
+    this.lastCheck = result;
+    const event = this.health.recordCheck(result.ok, Date.now());
+    if (event) this.hooks.changed(this, event);
+    return event;
+  }
+
+  observeLatency(ms: number): void {
+    this.latencyMs = this.latencyMs === 0 ? ms : this.latencyMs * 0.9 + ms * 0.1;
+  }
+
+  #scheduleReturn(): void {
+    clearTimeout(this.#ejectionTimer);
+    const wait = Math.max(0, this.health.ejectedUntil - Date.now());
+    this.#ejectionTimer = setTimeout(() => {
+      this.#ejectionTimer = undefined;
+      const event = this.health.expireEjection(Date.now());
+      if (event) this.hooks.changed(this, event);
+    }, wait);
+    this.#ejectionTimer.unref();
+  }
+
+  /** Stops new traffic; WebSockets get `graceMs` to finish, then are closed. */
+  drain(graceMs: number): void {
+    if (!this.draining) {
+      this.draining = true;
+      this.drainStartedAt = Date.now();
+      this.hooks.changed(this);
+    }
+    clearTimeout(this.#drainTimer);
+    if (this.websockets.size > 0) {
+      this.#drainTimer = setTimeout(() => this.closeWebSockets(), graceMs);
+      this.#drainTimer.unref();
+    }
+  }
+
+  undrain(): void {
+    if (!this.draining) return;
+    this.draining = false;
+    clearTimeout(this.#drainTimer);
+    this.hooks.changed(this);
+  }
+
+  closeWebSockets(): void {
+    for (const s of this.websockets) s.destroy();
+  }
+
+  /** Releases pooled connections; in-flight requests finish first unless `force`. */
+  async close(force = false): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.#ejectionTimer);
+    clearTimeout(this.#drainTimer);
+    if (force) {
+      this.closeWebSockets();
+      await this.dispatcher.destroy().catch(() => {});
+    } else {
+      await this.dispatcher.close().catch(() => {});
+    }
+  }
+
+  /** Adopts a newer pool config (reload) keeping counters and health streaks. */
+  reconfigure(cfg: BackendConfig, pool: PoolConfig): void {
+    this.weight = cfg.weight;
+    this.health.policy = healthPolicy(pool);
+    if (!pool.health.enabled) this.health.checkUp = true;
+    const old = this.dispatcher;
+    this.dispatcher = createDispatcher(this.url, pool);
+    // In-flight requests keep the old pool until they finish.
+    void old.close().catch(() => {});
+    this.hooks.changed(this);
+  }
+
+  snapshot() {
+    return {
+      id: this.id,
+      pool: this.poolName,
+      url: this.url,
+      state: this.state,
+      weight: this.weight,
+      effective_weight: Math.round(this.effectiveWeight * 100) / 100,
+      ejected_until: this.health.isEjected(Date.now())
+        ? new Date(this.health.ejectedUntil).toISOString()
+        : null,
+      stats: {
+        active_requests: this.activeRequests,
+        active_websockets: this.activeWebSockets,
+        total_requests: this.totalRequests,
+        failures: this.failures,
+        latency_ms: Math.round(this.latencyMs * 100) / 100,
+        last_check: this.lastCheck ?? null,
+      },
+    };
+  }
+}
+
+export type BackendSnapshot = ReturnType<Backend['snapshot']>;
+
+function createDispatcher(url: string, pool: PoolConfig): Pool {
+  return new Pool(url, {
+    connections: pool.connections,
+    pipelining: 1,
+    keepAliveTimeout: pool.keep_alive,
+    keepAliveMaxTimeout: Math.max(pool.keep_alive, 600_000),
+    connectTimeout: pool.timeouts.connect,
+    headersTimeout: pool.timeouts.headers,
+    bodyTimeout: pool.timeouts.body,
+    // Bodies are streamed; never cap the upstream's response size.
+    maxResponseSize: -1,
+    strictContentLength: true,
+  });
+}

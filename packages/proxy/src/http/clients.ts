@@ -1,0 +1,61 @@
+import type { Server as HttpServer } from 'node:http';
+import type { Socket } from 'node:net';
+import { proxyError, rawErrorResponse } from '../errors.js';
+
+/**
+ * Answers what node:http's parser refuses with our coded bodies: oversized
+ * headers → 431, header/request timeouts (slowloris) → 408, any other parse
+ * error (smuggling attempts: CL+TE, bad chunking, obs-fold, bare LF, …) → 400.
+ * The connection is always closed afterwards.
+ */
+export function onClientError(err: Error & { code?: string }, socket: Socket): void {
+  const code = err.code ?? '';
+  if (code === 'ECONNRESET' || code === 'EPIPE' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  // A response is in progress on this socket: writing now would interleave bytes.
+  if (Reflect.get(socket, '_httpMessage')) {
+    socket.destroy();
+    return;
+  }
+  let coded;
+  if (code === 'HPE_HEADER_OVERFLOW') coded = proxyError('SB_ERR_HEADERS_TOO_LARGE');
+  else if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'HPE_HEADERS_TIMEOUT') {
+    coded = proxyError('SB_ERR_REQUEST_TIMEOUT');
+  } else {
+    coded = proxyError('SB_ERR_BAD_REQUEST', undefined, { reason: code || err.message });
+  }
+  socket.end(rawErrorResponse(coded));
+  // Don't let a client that never reads keep the socket.
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
+const kRefused = Symbol('refused');
+
+export function isRefused(socket: Socket): boolean {
+  return Reflect.get(socket, kRefused) === true;
+}
+
+/** Caps open client connections: past the cap a plain-HTTP client gets a coded 503 and is closed. */
+export function capConnections(
+  server: HttpServer,
+  max: () => number,
+  counter: { activeConnections: number },
+  plain: boolean,
+): void {
+  server.prependListener('connection', (socket: Socket) => {
+    if (counter.activeConnections >= max()) {
+      Reflect.set(socket, kRefused, true);
+      if (plain) {
+        socket.end(rawErrorResponse(proxyError('SB_ERR_UNAVAILABLE')));
+        setTimeout(() => socket.destroy(), 1000).unref();
+      } else {
+        socket.destroy();
+      }
+      return;
+    }
+    counter.activeConnections++;
+    socket.once('close', () => counter.activeConnections--);
+  });
+}
