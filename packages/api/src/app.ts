@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AppDeps } from './app-deps.js';
 import { authenticateHook } from './http/authenticate.js';
+import { clientErrorHandler } from './http/client-error.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { authRoutes } from './routes/auth.js';
 import { boardRoutes } from './routes/boards.js';
@@ -34,6 +35,7 @@ export async function buildApp(
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
+    clientErrorHandler,
   });
   app.decorateRequest('actor', null);
   app.setValidatorCompiler(validatorCompiler);
@@ -42,6 +44,8 @@ export async function buildApp(
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 
+  // Only JSON bodies: anything else is 415 rather than a string the schemas then reject.
+  app.removeContentTypeParser('text/plain');
   // An empty JSON body (e.g. DELETE with a JSON content type) is no body, not a syntax error.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {

@@ -80,11 +80,13 @@ export const errorCatalog = {
     status: 409,
     message: 'The board is archived and read-only; unarchive it first.',
   },
+  SB_ERR_REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.' },
   SB_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   SB_ERR_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     message: 'Send the body as application/json.',
   },
+  SB_ERR_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.' },
   SB_ERR_UNKNOWN_COLUMN: { status: 422, message: 'That column does not belong to this board.' },
   SB_ERR_BAD_NEIGHBOUR: {
     status: 422,

@@ -47,7 +47,20 @@ export function toCodedError(err: unknown): CodedError {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return sbError('SB_ERR_MALFORMED_JSON');
   }
-  if (err instanceof SyntaxError) return sbError('SB_ERR_MALFORMED_JSON', err.message);
+  if (err instanceof SyntaxError) {
+    if (/prototype property/.test(err.message)) {
+      return sbError(
+        'SB_ERR_VALIDATION',
+        'body: __proto__ and constructor.prototype keys are not allowed.',
+        {
+          issues: [
+            { path: 'body', message: '__proto__ and constructor.prototype keys are not allowed' },
+          ],
+        },
+      );
+    }
+    return sbError('SB_ERR_MALFORMED_JSON');
+  }
   if (isConnectionError(err))
     return sbError('SB_ERR_UNAVAILABLE', 'The database is unreachable; retry shortly.');
   const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { limits } from '../limits.js';
 import { columnSchema } from './column.js';
-import { idSchema, timestampSchema, versionSchema } from './common.js';
+import { idSchema, timestampSchema, versionSchema, textSchema } from './common.js';
 import { memberSchema, roleSchema } from './member.js';
 import { taskSchema } from './task.js';
 
-const titleSchema = z.string().trim().min(1).max(limits.boardTitleMax);
+const titleSchema = textSchema.trim().min(1).max(limits.boardTitleMax);
 
 export const boardSchema = z.object({
   id: idSchema,
@@ -33,7 +33,7 @@ export type BoardDetail = z.infer<typeof boardDetailSchema>;
 export const createBoardSchema = z.strictObject({
   title: titleSchema,
   /** Column titles to start with; default To do / In progress / Done. */
-  columns: z.array(z.string().trim().min(1).max(limits.columnTitleMax)).max(20).optional(),
+  columns: z.array(textSchema.trim().min(1).max(limits.columnTitleMax)).max(20).optional(),
 });
 export type CreateBoardInput = z.infer<typeof createBoardSchema>;
 

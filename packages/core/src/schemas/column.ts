@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { limits } from '../limits.js';
-import { idSchema, timestampSchema, versionSchema } from './common.js';
+import { idSchema, timestampSchema, versionSchema, textSchema } from './common.js';
 
-const titleSchema = z.string().trim().min(1).max(limits.columnTitleMax);
+const titleSchema = textSchema.trim().min(1).max(limits.columnTitleMax);
 const wipLimitSchema = z.int().min(1).max(limits.wipLimitMax).nullable();
 
 export const columnSchema = z.object({

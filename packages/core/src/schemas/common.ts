@@ -15,3 +15,14 @@ export const timestampSchema = z.iso.datetime({ offset: true });
 export const versionSchema = z.int().positive();
 
 export const eventIdSchema = z.uuid();
+
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Free text as stored: no NUL characters (PostgreSQL text cannot hold them)
+ * and no lone surrogates (they cannot be encoded as UTF-8 and would be mangled).
+ */
+export const textSchema = z
+  .string()
+  .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters')
+  .refine((s) => !loneSurrogate.test(s), 'must be valid Unicode (no lone surrogates)');

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { limits } from '../limits.js';
-import { idParamSchema, idSchema, timestampSchema, versionSchema } from './common.js';
+import { idParamSchema, idSchema, timestampSchema, versionSchema, textSchema } from './common.js';
 
-const titleSchema = z.string().trim().min(1).max(limits.taskTitleMax);
-const descriptionSchema = z.string().max(limits.taskDescriptionMax);
-const labelSchema = z.string().trim().min(1).max(limits.labelMax);
+const titleSchema = textSchema.trim().min(1).max(limits.taskTitleMax);
+const descriptionSchema = textSchema.max(limits.taskDescriptionMax);
+const labelSchema = textSchema.trim().min(1).max(limits.labelMax);
 const labelsSchema = z
   .array(labelSchema)
   .max(limits.labelsPerTask)

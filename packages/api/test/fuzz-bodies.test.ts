@@ -1,0 +1,246 @@
+import fc from 'fast-check';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Client, type Harness, registerUser, startHarness } from './support/harness.js';
+
+/**
+ * Property: whatever body arrives, the answer is never a 5xx, and a 4xx leaves
+ * the database exactly as it was.
+ */
+let h: Harness;
+let alice: Client & { userId: number; username: string };
+let boardId: number;
+let taskId: number;
+let columnId: number;
+
+beforeAll(async () => {
+  h = await startHarness('fuzz');
+  alice = await registerUser(h.app, 'alice');
+  const board = await alice.post('/api/boards', { title: 'Fuzz' });
+  boardId = board.body.id;
+  columnId = board.body.columns[1].id;
+  taskId = (await alice.post('/api/tasks', { board_id: boardId, title: 'victim' })).body.id;
+});
+afterAll(async () => h?.close());
+
+/** Everything a write could touch, in one comparable value. */
+async function snapshot() {
+  const { rows } = await sql<{ t: string }>`
+    SELECT concat_ws('|',
+      (SELECT count(*) FROM users), (SELECT count(*) FROM sessions),
+      (SELECT string_agg(concat_ws(',', id, title, archived, version, seq), ';' ORDER BY id) FROM boards),
+      (SELECT string_agg(concat_ws(',', id, title, position, wip_limit, version), ';' ORDER BY id) FROM columns),
+      (SELECT string_agg(concat_ws(',', id, column_id, title, description, completed, position,
+          assignee_ids::text, labels::text, due_at, version), ';' ORDER BY id) FROM tasks),
+      (SELECT string_agg(concat_ws(',', board_id, user_id, role), ';' ORDER BY board_id, user_id) FROM board_members),
+      (SELECT count(*) FROM board_events)) AS t`.execute(h.deps.db);
+  return rows[0]!.t;
+}
+
+const id = fc.oneof(
+  fc.constantFrom(1, 2, 3, 0, -1, 2 ** 31, 2 ** 53, Number.MAX_SAFE_INTEGER + 2),
+  fc.integer(),
+  fc.double(),
+  fc.string({ maxLength: 5 }),
+  fc.constant(null),
+);
+const text = fc.oneof(
+  fc.string({ maxLength: 30 }),
+  fc.string({ minLength: 195, maxLength: 260 }),
+  fc.constantFrom('', '   ', '\u0000', '<script>', '\uD800'),
+  fc.integer(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 3 }),
+);
+const field = fc.oneof(
+  id,
+  text,
+  fc.boolean(),
+  fc.object({ maxDepth: 1 }),
+  fc.array(id, { maxLength: 25 }),
+);
+
+/** Objects with the routes' real field names holding values of any type, plus stray keys. */
+const almostValid = fc.record(
+  {
+    board_id: id,
+    title: text,
+    description: text,
+    column_id: id,
+    completed: field,
+    created_by: id,
+    assignee_ids: fc.oneof(fc.array(id, { maxLength: 25 }), field),
+    labels: fc.oneof(fc.array(text, { maxLength: 25 }), field),
+    due_at: fc.oneof(
+      fc.date().map((d) => (Number.isNaN(d.getTime()) ? 'x' : d.toISOString())),
+      text,
+    ),
+    after_id: id,
+    before_id: id,
+    version: id,
+    wip_limit: id,
+    archived: field,
+    role: fc.oneof(fc.constantFrom('owner', 'editor', 'viewer', 'god'), text),
+    username: text,
+    password: text,
+    columns: fc.oneof(fc.array(text, { maxLength: 25 }), field),
+    extra: field,
+  },
+  { requiredKeys: [] },
+);
+const weird = fc.oneof(
+  field,
+  fc.constantFrom('a\u0000b', 'x\uDC00', '\uD83D', ' '.repeat(300), -0, 1e308),
+);
+
+/** A body the route accepts, with one field (or a stray one) swapped for something odd. */
+function mutated(valid: () => Record<string, unknown>) {
+  return fc
+    .tuple(fc.constantFrom(...Object.keys(valid()), 'stray'), weird)
+    .map(([key, value]) => ({ ...valid(), [key]: value }));
+}
+
+const routes: {
+  method: 'POST' | 'PATCH' | 'PUT';
+  url: () => string;
+  label: string;
+  valid: () => Record<string, unknown>;
+}[] = [
+  {
+    method: 'POST',
+    url: () => '/api/tasks',
+    label: '/api/tasks',
+    valid: () => ({
+      board_id: boardId,
+      title: 'ok',
+      column_id: columnId,
+      labels: ['a'],
+      due_at: null,
+    }),
+  },
+  {
+    method: 'PATCH',
+    url: () => `/api/tasks/${taskId}`,
+    label: '/api/tasks/:id',
+    valid: () => ({ title: 'ok', completed: true, column_id: columnId, after_id: null }),
+  },
+  {
+    method: 'PUT',
+    url: () => `/api/tasks/${taskId}`,
+    label: '/api/tasks/:id',
+    valid: () => ({ title: 'ok', completed: true, column_id: columnId, after_id: null }),
+  },
+  {
+    method: 'POST',
+    url: () => '/api/boards',
+    label: '/api/boards',
+    valid: () => ({ title: 'ok', columns: ['a', 'b'] }),
+  },
+  {
+    method: 'PATCH',
+    url: () => `/api/boards/${boardId}`,
+    label: '/api/boards/:id',
+    valid: () => ({ title: 'ok' }),
+  },
+  {
+    method: 'POST',
+    url: () => `/api/boards/${boardId}/columns`,
+    label: '/api/boards/:id/columns',
+    valid: () => ({ title: 'ok', wip_limit: 3 }),
+  },
+  {
+    method: 'PATCH',
+    url: () => `/api/boards/${boardId}/columns/${columnId}`,
+    label: '/api/boards/:id/columns/:id',
+    valid: () => ({ title: 'ok', wip_limit: null }),
+  },
+  {
+    method: 'POST',
+    url: () => `/api/boards/${boardId}/members`,
+    label: '/api/boards/:id/members',
+    valid: () => ({ username: alice.username, role: 'viewer' }),
+  },
+  {
+    method: 'PATCH',
+    url: () => `/api/boards/${boardId}/members/${alice.userId}`,
+    label: '/api/boards/:id/members/:id',
+    valid: () => ({ role: 'owner' }),
+  },
+  {
+    method: 'POST',
+    url: () => '/api/auth/register',
+    label: '/api/auth/register',
+    valid: () => ({ username: 'fuzzer', password: 'long enough password' }),
+  },
+  {
+    method: 'POST',
+    url: () => '/api/auth/login',
+    label: '/api/auth/login',
+    valid: () => ({ username: alice.username, password: 'wrong password' }),
+  },
+];
+
+describe('fuzzed request bodies', () => {
+  for (const route of routes) {
+    it(`${route.method} ${route.label} never 5xx, and 4xx changes nothing`, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            almostValid,
+            fc.anything({ maxDepth: 2 }),
+            fc.constant(undefined),
+            mutated(route.valid),
+          ),
+          async (payload) => {
+            const before = await snapshot();
+            const res = await alice.request(route.method, route.url(), payload);
+            expect(res.status, JSON.stringify(res.body)).toBeLessThan(500);
+            if (res.status >= 400) {
+              expect(res.body.error.code).toMatch(/^SB_ERR_/);
+              expect(await snapshot()).toBe(before);
+            }
+          },
+        ),
+        { numRuns: 80 },
+      );
+    });
+  }
+
+  it('raw bytes, odd content types and odd path ids never 5xx and change nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ maxLength: 40 }),
+          fc.constantFrom('{', '{"a":', '[1,', '\u0000', '{"__proto__":{"x":1}}', 'nul'),
+        ),
+        fc.constantFrom(
+          'application/json',
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'application/json; charset=latin1',
+          'multipart/form-data; boundary=x',
+          '',
+        ),
+        fc.oneof(
+          fc.string({ maxLength: 12 }),
+          fc.constantFrom('0', '-1', '1.5', '1e3', '99999999999999999999', '%00', '..'),
+        ),
+        async (raw, type, pathId) => {
+          const before = await snapshot();
+          const res = await h.app.inject({
+            method: 'PATCH',
+            url: `/api/tasks/${encodeURIComponent(pathId)}`,
+            headers: {
+              authorization: `Bearer ${alice.token}`,
+              ...(type ? { 'content-type': type } : {}),
+            },
+            payload: raw,
+          });
+          expect(res.statusCode, res.body).toBeLessThan(500);
+          if (res.statusCode >= 400) expect(await snapshot()).toBe(before);
+        },
+      ),
+      { numRuns: 120 },
+    );
+  });
+});
