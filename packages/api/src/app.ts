@@ -82,6 +82,10 @@ export async function buildApp(
     },
     transform: jsonSchemaTransform,
   });
+  // The API browser is public; what it calls is not.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/docs')) route.config = { ...route.config, public: true };
+  });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', logLevel: 'silent' });
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
     app.swagger(),
