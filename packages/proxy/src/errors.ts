@@ -67,7 +67,8 @@ export function sendError(
   extraHeaders?: Record<string, string | number>,
 ): void {
   if (res.headersSent) {
-    res.destroy();
+    // Someone already answered (e.g. a parse error mid-body): cut only an unfinished response.
+    if (!res.writableEnded) res.destroy();
     return;
   }
   const body = errorBodyJson(err);

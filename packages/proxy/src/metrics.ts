@@ -19,8 +19,10 @@ export class ProxyMetrics {
   readonly #rateLimited: Counter<'route' | 'key'>;
   readonly #checks: Counter<'pool' | 'backend' | 'result'>;
   readonly #upgrades: Counter<'route' | 'backend' | 'status_class'>;
-  readonly #children = new Map<string, { inc: (n?: number) => void }>();
-  readonly #histChildren = new Map<string, { observe: (v: number) => void }>();
+  readonly #slots = new Map<
+    string,
+    { hist: { observe: (v: number) => void }; counters: Map<string, { inc: (n?: number) => void }> }
+  >();
   activeConnections = 0;
 
   constructor(pools: () => Iterable<UpstreamPool>, defaults = false) {
@@ -149,21 +151,22 @@ export class ProxyMetrics {
 
   requestDone(info: DoneInfo): void {
     const backend = info.backend ?? 'none';
-    const cls = statusClass(info.status);
-    const key = `${info.route}\u0000${backend}\u0000${info.method}\u0000${cls}`;
-    let c = this.#children.get(key);
+    // Label children cached per route/backend pair; counters per method and class inside.
+    const hkey = info.route + '\u0000' + backend;
+    let slot = this.#slots.get(hkey);
+    if (slot === undefined) {
+      slot = { hist: this.#duration.labels(info.route, backend), counters: new Map() };
+      this.#slots.set(hkey, slot);
+    }
+    const ckey =
+      info.method + (info.status >= 100 && info.status < 600 ? Math.floor(info.status / 100) : 0);
+    let c = slot.counters.get(ckey);
     if (c === undefined) {
-      c = this.#requests.labels(info.route, backend, info.method, cls);
-      this.#children.set(key, c);
+      c = this.#requests.labels(info.route, backend, info.method, statusClass(info.status));
+      slot.counters.set(ckey, c);
     }
     c.inc();
-    const hkey = `${info.route}\u0000${backend}`;
-    let h = this.#histChildren.get(hkey);
-    if (h === undefined) {
-      h = this.#duration.labels(info.route, backend);
-      this.#histChildren.set(hkey, h);
-    }
-    h.observe(info.durationMs / 1000);
+    slot.hist.observe(info.durationMs / 1000);
   }
 
   retried(route: string, reason: string): void {

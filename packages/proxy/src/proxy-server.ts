@@ -179,6 +179,8 @@ export class ProxyServer
       headersTimeout,
       requestTimeout: s.request_timeout,
       keepAliveTimeout: s.keep_alive_timeout,
+      // Checked by the proxy so the answer is a coded 400 like every other.
+      requireHostHeader: false,
       connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(headersTimeout / 4))),
     };
     let main: Server;
@@ -370,6 +372,10 @@ export class ProxyServer
     extra: string[] | undefined,
   ): void {
     if (route.site !== undefined) {
+      if (req.headers.host === undefined && req.httpVersionMinor === 1) {
+        refuse(res, 'missing host');
+        return;
+      }
       if (extra)
         for (let i = 0; i < extra.length; i += 2)
           res.setHeader(extra[i] as string, extra[i + 1] as string);
@@ -392,6 +398,10 @@ export class ProxyServer
     }
     const pool = route.pool as UpstreamPool;
     const view = viewRequest(req, this.trusted, this.tls, false);
+    if (view.invalid !== undefined) {
+      refuse(res, view.invalid);
+      return;
+    }
     const ex = new Exchange(req, res, route, pool, this, view, started);
     ex.extraHeaders = extra;
     ex.start();
@@ -599,6 +609,12 @@ export class ProxyServer
   #analyticsPath(): string {
     return path.resolve(this.#baseDir, this.config.data_dir, 'proxy-analytics.json');
   }
+}
+
+/** A 400 for a request whose framing cannot be trusted: the connection is closed after it. */
+function refuse(res: ServerResponse, reason: string): void {
+  res.shouldKeepAlive = false;
+  sendError(res, proxyError('SB_ERR_BAD_REQUEST', undefined, { reason }), { connection: 'close' });
 }
 
 function limitHeaders(d: LimitDecision): string[] {

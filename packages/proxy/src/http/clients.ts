@@ -1,6 +1,6 @@
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { proxyError, rawErrorResponse } from '../errors.js';
+import { proxyError, rawErrorResponse, sendError } from '../errors.js';
 
 /**
  * Answers what node:http's parser refuses with our coded bodies: oversized
@@ -14,17 +14,24 @@ export function onClientError(err: Error & { code?: string }, socket: Socket): v
     socket.destroy();
     return;
   }
-  // A response is in progress on this socket: writing now would interleave bytes.
-  if (Reflect.get(socket, '_httpMessage')) {
-    socket.destroy();
-    return;
-  }
   let coded;
   if (code === 'HPE_HEADER_OVERFLOW') coded = proxyError('SB_ERR_HEADERS_TOO_LARGE');
   else if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'HPE_HEADERS_TIMEOUT') {
     coded = proxyError('SB_ERR_REQUEST_TIMEOUT');
   } else {
     coded = proxyError('SB_ERR_BAD_REQUEST', undefined, { reason: code || err.message });
+  }
+  // A request in progress (e.g. bad chunking mid-body): answer through its response if untouched.
+  const pending: unknown = Reflect.get(socket, '_httpMessage');
+  if (pending) {
+    const res = pending as ServerResponse;
+    if (res.headersSent) socket.destroy();
+    else {
+      res.shouldKeepAlive = false;
+      sendError(res, coded, { connection: 'close' });
+      res.once('finish', () => socket.destroySoon());
+    }
+    return;
   }
   socket.end(rawErrorResponse(coded));
   // Don't let a client that never reads keep the socket.

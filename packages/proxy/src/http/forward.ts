@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Backend } from '../backend.js';
@@ -28,6 +28,25 @@ const CONNECTION_ERRORS = new Set([
 ]);
 
 const kExchange = Symbol('exchange');
+
+// Request ids: a random per-process prefix and a counter — unique, and far
+// cheaper than a UUID per request.
+const ID_PREFIX = randomBytes(6).toString('hex');
+let idCounter = 0;
+export function nextRequestId(): string {
+  idCounter = (idCounter + 1) % Number.MAX_SAFE_INTEGER;
+  return `${ID_PREFIX}-${idCounter.toString(36)}`;
+}
+
+let lastHost = '';
+let lastHostValue = '';
+function forwardedHost(host: string): string {
+  if (host !== lastHost) {
+    lastHost = host;
+    lastHostValue = forwardedValue(host);
+  }
+  return lastHostValue;
+}
 type ResWithExchange = ProxiedResponse & { [kExchange]?: Exchange };
 
 /**
@@ -42,6 +61,8 @@ export interface ClientView {
   /** Upstream header list (name, value, …), hop-by-hop removed, forwarding headers appended. */
   headers: string[];
   hasBody: boolean;
+  /** Why the request must be refused (framing node:http lets through), if it must. */
+  invalid: string | undefined;
 }
 
 /** Reads the raw request headers once; the hot path never builds `req.headers`. */
@@ -64,6 +85,7 @@ export function viewRequest(
   let hasBody = false;
   let listed: Set<string> | undefined;
   let upgradeValue: string | undefined;
+  let te: string | undefined;
 
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
@@ -106,8 +128,10 @@ export function viewRequest(
     }
     if (isHopByHop(name)) {
       const l = name.toLowerCase();
-      if (l === 'transfer-encoding') hasBody = true;
-      else if (l === 'connection') listed = connectionListed(value, listed);
+      if (l === 'transfer-encoding') {
+        hasBody = true;
+        te = te === undefined ? value : `${te}, ${value}`;
+      } else if (l === 'connection') listed = connectionListed(value, listed);
       else if (l === 'upgrade') upgradeValue = value;
       continue;
     }
@@ -117,7 +141,7 @@ export function viewRequest(
   const headers = listed ? dropNamed(out, listed) : out;
   const clientIp = peerTrusted ? trusted.clientIp(peerIp, xff) : peerIp;
   const proto = tls ? 'https' : 'http';
-  requestId ??= randomUUID();
+  requestId ??= nextRequestId();
   headers.push(
     'x-forwarded-for',
     xff === undefined ? peerIp : `${xff}, ${peerIp}`,
@@ -129,12 +153,16 @@ export function viewRequest(
   const fwdHost = xfh ?? host;
   if (fwdHost !== undefined) headers.push('x-forwarded-host', fwdHost);
   let mine = `for=${forwardedNode(peerIp)};proto=${proto}`;
-  if (host !== undefined) mine += `;host=${forwardedValue(host)}`;
+  if (host !== undefined) mine += `;host=${forwardedHost(host)}`;
   headers.push('forwarded', fwd === undefined ? mine : `${fwd}, ${mine}`);
   if (forUpgrade && upgradeValue !== undefined) {
     headers.push('connection', 'upgrade', 'upgrade', upgradeValue);
   }
-  return { clientIp, peerIp, requestId, host, headers, hasBody };
+  let invalid: string | undefined;
+  // node:http reads a request body of unknown framing until close; a proxy must refuse it.
+  if (te !== undefined && !/(?:^|,)[ \t]*chunked[ \t]*$/i.test(te)) invalid = 'transfer-encoding';
+  else if (host === undefined && req.httpVersionMinor === 1) invalid = 'missing host';
+  return { clientIp, peerIp, requestId, host, headers, hasBody, invalid };
 }
 
 /**
@@ -289,6 +317,16 @@ export class Exchange implements Dispatcher.DispatchHandler, PickContext {
   }
 
   onError(err: Error & { code?: string }): void {
+    // A throw here would surface as an 'error' event on undici's client: never let one escape.
+    try {
+      this.#onError(err);
+    } catch {
+      if (!this.res.destroyed) this.res.destroy();
+      this.#finish();
+    }
+  }
+
+  #onError(err: Error & { code?: string }): void {
     const backend = this.backend as Backend;
     const code = err.code ?? err.name;
     if (this.#clientGone) {
@@ -341,6 +379,12 @@ export class Exchange implements Dispatcher.DispatchHandler, PickContext {
 
   #fail(err: CodedError): void {
     this.status = err.status;
+    if (this.res.headersSent) {
+      // Already answered elsewhere (a client parse error mid-body): just account for it.
+      if (!this.res.writableEnded) this.res.destroy();
+      this.#finish();
+      return;
+    }
     if (this.backend !== undefined) {
       // The response did not come from a backend, but say which one failed.
       this.res.setHeader('x-served-by', this.backend.id);
