@@ -7,3 +7,4 @@ export type { RunningApi } from './server.js';
 export { openDatabase } from './store/db.js';
 export type { Db, DatabaseHandle } from './store/db.js';
 export { migrateToLatest, migrationNames } from './store/migrate.js';
+export { signingSecret } from './store/users.js';

@@ -112,6 +112,11 @@ export class ApiSupervisor {
     });
   }
 
+  /** From now on an exiting instance is not restarted (a shutdown signal may reach them first). */
+  beginStop(): void {
+    this.stopping = true;
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.all(

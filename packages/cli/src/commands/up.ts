@@ -1,6 +1,10 @@
 import path from 'node:path';
-import { migrateToLatest, openDatabase } from '@switchboard/api';
+import { existsSync } from 'node:fs';
+import { migrateToLatest, openDatabase, signingSecret } from '@switchboard/api';
+import { startProxy, type RunningProxy } from '@switchboard/proxy';
 import { ApiSupervisor } from '../api-supervisor.js';
+import { buildWeb } from '../build-web.js';
+import { adminToken, fallbackWebDir, frontDoorConfig, webDistDir } from '../front-door.js';
 import { lockDataDir } from '../data-dir-lock.js';
 import { ensureDatabase } from '../database-setup.js';
 import { type EmbeddedDatabase, freePort, startEmbeddedPostgres } from '../embedded-postgres.js';
@@ -37,10 +41,24 @@ export async function runUp(argv: string[]): Promise<void> {
     databaseUrl = await ensureDatabase(embedded.url, 'switchboard');
   }
   const handle = openDatabase(databaseUrl, 2, 'switchboard-up');
+  let jwtSecret: string;
   try {
     await migrateToLatest(handle.db);
+    // One signing secret for every instance and the proxy's per-user rate limits.
+    jwtSecret = await signingSecret(handle.db, process.env.JWT_SECRET);
   } finally {
     await handle.close();
+  }
+  let webRoot = webDistDir();
+  if (!existsSync(`${webRoot}/index.html`)) {
+    log('building the web app (npm install normally does this)');
+    try {
+      await buildWeb();
+    } catch (err) {
+      // The API and proxy are still worth running; the page says what to do.
+      log(`the web app could not be built (${(err as Error).message}); serving a notice at /`);
+      webRoot = fallbackWebDir();
+    }
   }
 
   const ports = await Promise.all(Array.from({ length: config.apiInstances }, () => freePort()));
@@ -54,14 +72,18 @@ export async function runUp(argv: string[]): Promise<void> {
       NATS_URL: config.natsUrl,
       REDIS_URL: config.redisUrl,
       LOG_LEVEL: config.logLevel,
+      JWT_SECRET: jwtSecret,
     },
   });
+  let proxy: RunningProxy | undefined;
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping`);
+    supervisor.beginStop();
+    await proxy?.close().catch(() => {});
     await supervisor.stop();
     await embedded?.stop();
     await unlock();
@@ -71,11 +93,20 @@ export async function runUp(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   await supervisor.start();
+  const token = await adminToken(config);
+  proxy = await startProxy(
+    frontDoorConfig({ config, apiPorts: ports, jwtSecret, adminToken: token, webRoot }),
+  );
   log(
     `${config.apiInstances} API instance(s) on ${supervisor
       .list()
       .map((i) => `127.0.0.1:${i.port}`)
-      .join(', ')}`,
+      .join(', ')}, bus ${config.bus}, auth mode ${config.authMode}`,
   );
-  log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s (auth mode: ${config.authMode})`);
+  log(
+    `admin API on ${proxy.adminUrl} (token in ${path.join(config.dataDir, 'admin-token')} unless ADMIN_TOKEN is set)`,
+  );
+  log(
+    `ready in ${((Date.now() - started) / 1000).toFixed(1)} s: open http://localhost:${config.port}`,
+  );
 }

@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseProxyConfig, type ProxyConfig } from '@switchboard/proxy';
+import type { UpConfig } from './up-config.js';
+
+/** Where the web app's production build lives (built by `npm install`, see the root prepare script). */
+export function webDistDir(): string {
+  const require = createRequire(import.meta.url);
+  return path.join(path.dirname(require.resolve('@switchboard/web/package.json')), 'dist');
+}
+
+/** A one-page notice served when the web build is missing and cannot be made. */
+export function fallbackWebDir(): string {
+  return fileURLToPath(new URL('../fallback-web', import.meta.url));
+}
+
+/** ADMIN_TOKEN, or one generated on first start and kept in the data directory. */
+export async function adminToken(config: UpConfig): Promise<string> {
+  if (config.adminToken) return config.adminToken;
+  const file = path.join(config.dataDir, 'admin-token');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const token = randomBytes(24).toString('base64url');
+  await writeFile(file, token + '\n', { mode: 0o600 });
+  return token;
+}
+
+export interface FrontDoorInput {
+  config: UpConfig;
+  apiPorts: readonly number[];
+  jwtSecret: string;
+  adminToken: string;
+  /** The directory served at / (the web build). */
+  webRoot: string;
+}
+
+/**
+ * The proxy config `up` runs: the API pool behind /api, /ws and the API's
+ * docs; the web build for everything else.
+ */
+export function frontDoorConfig({
+  config,
+  apiPorts,
+  jwtSecret,
+  adminToken,
+  webRoot,
+}: FrontDoorInput): ProxyConfig {
+  const perMinute = config.rateLimitPerMinute;
+  return parseProxyConfig({
+    listen: `0.0.0.0:${config.port}`,
+    data_dir: path.join(config.dataDir, 'proxy'),
+    admin: {
+      listen: `${config.adminHost.includes(':') ? `[${config.adminHost}]` : config.adminHost}:${config.adminPort}`,
+      token: adminToken,
+    },
+    log: {
+      level: config.logLevel,
+      access:
+        config.logLevel === 'info' || config.logLevel === 'debug' || config.logLevel === 'trace',
+    },
+    rate_limit: {
+      jwt_secret: jwtSecret,
+      ...(config.redisUrl ? { redis_url: config.redisUrl } : {}),
+      ...(perMinute > 0
+        ? {
+            default: {
+              per_ip: { limit: perMinute, window: '1m', burst: Math.ceil(perMinute / 2) },
+              per_user: { limit: perMinute, window: '1m', burst: Math.ceil(perMinute / 2) },
+            },
+          }
+        : {}),
+    },
+    pools: {
+      api: {
+        backends: apiPorts.map((port, i) => ({
+          id: `api-${i + 1}`,
+          url: `http://127.0.0.1:${port}`,
+        })),
+        strategy: 'round-robin',
+        // /ready fails when the instance cannot reach the database.
+        health: { path: '/ready', interval: '2s', timeout: '1s', rise: 2, fall: 2 },
+      },
+    },
+    routes: [
+      { name: 'api', match: { path_prefix: '/api/' }, pool: 'api' },
+      { name: 'ws', match: { path: '/ws' }, pool: 'api' },
+      { name: 'web', match: { path_prefix: '/' }, static: { root: webRoot } },
+    ],
+  });
+}
