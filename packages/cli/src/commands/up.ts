@@ -75,7 +75,8 @@ export async function runUp(argv: string[]): Promise<void> {
       JWT_SECRET: jwtSecret,
     },
   });
-  let proxy: RunningProxy | undefined;
+  // Filled in once the proxy runs; a signal may arrive before that.
+  const running: { proxy?: RunningProxy } = {};
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -83,7 +84,7 @@ export async function runUp(argv: string[]): Promise<void> {
     stopping = true;
     log(`${signal}: stopping`);
     supervisor.beginStop();
-    await proxy?.close().catch(() => {});
+    await running.proxy?.close().catch(() => {});
     await supervisor.stop();
     await embedded?.stop();
     await unlock();
@@ -94,9 +95,10 @@ export async function runUp(argv: string[]): Promise<void> {
 
   await supervisor.start();
   const token = await adminToken(config);
-  proxy = await startProxy(
+  const proxy = await startProxy(
     frontDoorConfig({ config, apiPorts: ports, jwtSecret, adminToken: token, webRoot }),
   );
+  running.proxy = proxy;
   log(
     `${config.apiInstances} API instance(s) on ${supervisor
       .list()
