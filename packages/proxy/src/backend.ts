@@ -153,8 +153,8 @@ export class Backend implements Target {
   async close(force = false): Promise<void> {
     this.closed = true;
     clearTimeout(this.#ejectionTimer);
-    clearTimeout(this.#drainTimer);
     if (force) {
+      clearTimeout(this.#drainTimer);
       this.closeWebSockets();
       await this.dispatcher.destroy().catch(() => {});
     } else {

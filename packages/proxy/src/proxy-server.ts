@@ -86,9 +86,12 @@ export class ProxyServer
   #keyPair: KeyPair | undefined;
   #watched: string[] = [];
   #closing = false;
+  readonly #retired: UpstreamPool[] = [];
   #ownsLogger: boolean;
   url = '';
   adminUrl = '';
+  /** The HTTP→HTTPS redirect listener, when configured. */
+  redirectUrl = '';
   port = 0;
   adminPort = 0;
   readonly reloadConfig: (() => Promise<void>) | undefined;
@@ -214,7 +217,8 @@ export class ProxyServer
       });
       r.on('clientError', onClientError);
       this.#redirect = r;
-      await listen(r, cfg.tls.redirect_listen.host, cfg.tls.redirect_listen.port);
+      const rport = await listen(r, cfg.tls.redirect_listen.host, cfg.tls.redirect_listen.port);
+      this.redirectUrl = `http://${urlHost(cfg.tls.redirect_listen.host)}:${rport}`;
     }
 
     if (cfg.admin.enabled) {
@@ -562,8 +566,9 @@ export class ProxyServer
         await this.reloadTls().catch(() => {});
       }
     }
-    // Pools that left finish their in-flight work in the background.
-    for (const p of removed) void p.close();
+    // Pools that left finish their in-flight work (and WebSockets, within drain_timeout).
+    for (const p of removed) p.retireAll();
+    this.#retired.push(...removed);
     this.log.info(
       { pools: [...this.#pools.keys()], routes: this.#routes.length },
       'config reloaded',
@@ -586,7 +591,7 @@ export class ProxyServer
       );
     const deadline = Date.now() + grace;
     while (Date.now() < deadline && this.#inFlight() > 0) await sleep(25);
-    for (const p of this.#pools.values()) for (const b of p.backends) b.closeWebSockets();
+    for (const b of this.#allBackends()) b.closeWebSockets();
     for (const s of [this.#main, this.#admin, this.#redirect]) s?.closeAllConnections();
     await Promise.all(closing);
     await Promise.all([...this.#pools.values()].map((p) => p.close(true)));
@@ -604,6 +609,13 @@ export class ProxyServer
     let n = 0;
     for (const p of this.#pools.values()) for (const b of p.backends) n += b.activeRequests;
     return n;
+  }
+
+  #allBackends(): Backend[] {
+    return [...this.#pools.values(), ...this.#retired].flatMap((p) => [
+      ...p.backends,
+      ...p.retired,
+    ]);
   }
 
   #analyticsPath(): string {

@@ -29,6 +29,8 @@ export class UpstreamPool {
   strategy: Strategy;
   strategyConfig: StrategyConfig;
   readonly backends: Backend[] = [];
+  /** Retired backends that may still hold WebSockets (closed on shutdown). */
+  readonly retired = new Set<Backend>();
   retryBudget: RetryBudget;
   readonly checker: HealthChecker;
   #usable: Backend[] | undefined;
@@ -120,6 +122,22 @@ export class UpstreamPool {
     return b;
   }
 
+  /**
+   * Takes a backend out of the pool the gentle way (reload, pool removal): no
+   * new traffic, in-flight requests finish, open WebSockets get drain_timeout.
+   */
+  retire(b: Backend): void {
+    const i = this.backends.indexOf(b);
+    if (i !== -1) this.backends.splice(i, 1);
+    this.checker.unwatch(b);
+    this.invalidate();
+    b.drain(this.config.drain_timeout);
+    void b.close();
+    for (const r of this.retired) if (r.websockets.size === 0) this.retired.delete(r);
+    if (b.websockets.size > 0) this.retired.add(b);
+    this.#listener.backendEvent(this, b, 'drained');
+  }
+
   setStrategy(cfg: StrategyConfig): void {
     this.strategy = createStrategy(cfg);
     this.strategyConfig = cfg;
@@ -136,9 +154,8 @@ export class UpstreamPool {
     const wanted = new Map(config.backends.map((b) => [b.id, b]));
     for (const b of [...this.backends]) {
       const cfg = wanted.get(b.id);
-      if (!cfg) await this.remove(b.id);
-      else if (cfg.url !== b.url && new URL(cfg.url).origin !== b.url) {
-        await this.remove(b.id);
+      if (!cfg || new URL(cfg.url).origin !== b.url) {
+        this.retire(b);
       } else {
         b.reconfigure(cfg, config);
         if (config.health.enabled) this.checker.watch(b);
@@ -156,5 +173,11 @@ export class UpstreamPool {
   async close(force = false): Promise<void> {
     this.checker.stop();
     await Promise.all(this.backends.map((b) => b.close(force)));
+  }
+
+  /** A pool dropped by a reload: its backends retire gently. */
+  retireAll(): void {
+    this.checker.stop();
+    for (const b of [...this.backends]) this.retire(b);
   }
 }

@@ -5,7 +5,12 @@ import { duration, listenAddress } from './duration.js';
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'Invalid URL (expected http:// or https://)' })
   .refine((u) => {
-    const p = new URL(u);
+    let p: URL;
+    try {
+      p = new URL(u);
+    } catch {
+      return true; // already reported by .url()
+    }
     return p.pathname === '/' && !p.search && !p.hash && !p.username;
   }, 'Backend URL must be an origin (scheme://host:port) without path, query or credentials');
 

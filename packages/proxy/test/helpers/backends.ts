@@ -67,6 +67,7 @@ export async function startBackend(
   });
   if (opts.ws !== false) {
     server.on('upgrade', (req, socket, head) => {
+      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: '' });
       if (req.url?.startsWith('/refuse')) {
         socket.end(
           'HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nnope!\n',
