@@ -6,7 +6,7 @@ import { errorCatalog } from '../src/index.js';
 function documentedCodes(): Map<string, number> {
   const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
   const rows = new Map<string, number>();
-  for (const match of doc.matchAll(/^\| `(SB_ERR_[A-Z_]+)` \| (\d{3}) \|/gm)) {
+  for (const match of doc.matchAll(/^\|\s*`(SB_ERR_[A-Z_]+)`\s*\|\s*(\d{3})\s*\|/gm)) {
     rows.set(match[1]!, Number(match[2]));
   }
   return rows;
