@@ -1,5 +1,7 @@
 #!/usr/bin/env node
+import { runProxyCli } from '@switchboard/proxy';
 import { runApi } from './commands/api.js';
+import { runReport } from './commands/report.js';
 import { runUp } from './commands/up.js';
 
 const usage = `Usage: switchboard <command> [options]
@@ -7,6 +9,8 @@ const usage = `Usage: switchboard <command> [options]
 Commands:
   up        PostgreSQL + API instances + proxy: the whole product (npm start)
   api       one API instance, configured from the environment
+  proxy     the load-balancing reverse proxy on its own, in front of any HTTP service
+  report    the proxy's hourly/daily traffic report
   help      this text
 
 Run "switchboard <command> --help" for a command's options.`;
@@ -18,6 +22,10 @@ async function main(argv: string[]): Promise<void> {
       return runUp(rest);
     case 'api':
       return runApi();
+    case 'proxy':
+      return runProxyCli(rest);
+    case 'report':
+      return runReport(rest);
     case undefined:
     case 'help':
     case '--help':
