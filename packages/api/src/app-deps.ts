@@ -3,6 +3,7 @@ import type { AuthRateLimits } from './auth/auth-limits.js';
 import type { SessionVerifier } from './auth/sessions.js';
 import type { TokenService } from './auth/tokens.js';
 import type { ApiConfig } from './config.js';
+import type { RealtimeService } from './realtime/realtime.js';
 import type { Db } from './store/db.js';
 
 export interface Readiness {
@@ -22,4 +23,6 @@ export interface AppDeps {
   readiness(): Promise<Readiness>;
   /** Told of every event this instance commits (e.g. to wake its own WebSocket hub early). */
   onCommitted?(events: readonly BoardEvent[]): void;
+  /** The WebSocket hub behind /ws; without it /ws is not served. */
+  realtime?: RealtimeService;
 }

@@ -22,6 +22,8 @@ export interface ApiConfig {
   bus: BusKind;
   natsUrl: string | undefined;
   redisUrl: string | undefined;
+  /** Namespace on the NATS/Redis server (stream, subject and key prefix); '' for the defaults. */
+  busPrefix: string;
   /** HS256 secret for session tokens; unset → one kept in the database, shared by all instances. */
   jwtSecret: string | undefined;
   /** Origins allowed by CORS; '*' reflects any origin (open mode's default). */
@@ -74,6 +76,10 @@ const variables = {
   BUS: z.enum(busKinds).default('pg'),
   NATS_URL: urlWith('nats:', 'tls:', 'ws:', 'wss:').optional(),
   REDIS_URL: urlWith('redis:', 'rediss:').optional(),
+  BUS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{0,32}$/, 'letters, digits, dash, underscore; at most 32')
+    .default(''),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   CORS_ORIGINS: z.string().optional(),
   TRUST_PROXY: z.string().default('127.0.0.1/8,::1/128'),
@@ -121,6 +127,7 @@ export function apiConfigFromEnv(env: Record<string, string | undefined>): ApiCo
     bus: p.BUS,
     natsUrl: p.NATS_URL,
     redisUrl: p.REDIS_URL,
+    busPrefix: p.BUS_PREFIX,
     jwtSecret: p.JWT_SECRET,
     corsOrigins:
       cors === '*' || (cors === undefined && p.AUTH_MODE === 'open')
@@ -150,6 +157,7 @@ export function apiConfig(overrides: Partial<ApiConfig> & { databaseUrl: string 
     bus: 'pg',
     natsUrl: undefined,
     redisUrl: undefined,
+    busPrefix: '',
     jwtSecret: undefined,
     corsOrigins: overrides.authMode === 'open' ? '*' : [],
     trustProxy: '127.0.0.1/8,::1/128',

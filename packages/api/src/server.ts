@@ -7,6 +7,8 @@ import { AuthRateLimits } from './auth/auth-limits.js';
 import { SessionVerifier } from './auth/sessions.js';
 import { TokenService } from './auth/tokens.js';
 import type { ApiConfig } from './config.js';
+import type { RealtimeOverrides } from './realtime/options.js';
+import { type Realtime, startRealtime } from './realtime/realtime.js';
 import { ensureOpenModeBoard } from './store/boards.js';
 import { type DatabaseHandle, openDatabase } from './store/db.js';
 import { migrateToLatest } from './store/migrate.js';
@@ -15,6 +17,7 @@ import { anonymousUser, signingSecret } from './store/users.js';
 export interface RunningApi {
   app: FastifyInstance;
   deps: AppDeps;
+  realtime: Realtime;
   url: string;
   port: number;
   close(): Promise<void>;
@@ -32,11 +35,23 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   }
 }
 
-/** Opens the database, migrates, wires the dependencies: everything but listening. */
+export interface CreateOptions {
+  /** Real-time tunables (tests shorten heartbeats and intervals). */
+  realtime?: RealtimeOverrides;
+  /** Tests: the LISTEN connection's own database URL (e.g. through a proxy they can cut). */
+  listenerUrl?: string;
+}
+
+/**
+ * Opens the database, migrates, wires the dependencies and starts the
+ * real-time layer (bus, hub, relay): everything but listening. Closing the
+ * returned database handle stops the real-time layer first.
+ */
 export async function createDeps(
   config: ApiConfig,
   database?: DatabaseHandle,
-): Promise<{ deps: AppDeps; database: DatabaseHandle }> {
+  options: CreateOptions = {},
+): Promise<{ deps: AppDeps; database: DatabaseHandle; realtime: Realtime }> {
   const handle =
     database ??
     openDatabase(config.databaseUrl, config.poolSize, `switchboard-${config.instanceId}`);
@@ -51,29 +66,53 @@ export async function createDeps(
       sharedAccess: true,
     });
   }
+  const sessions = new SessionVerifier(db, tokens);
+  const realtime = await startRealtime({
+    config,
+    db,
+    sessions,
+    anonymous,
+    ...(options.realtime ? { overrides: options.realtime } : {}),
+    ...(options.listenerUrl ? { listenerUrl: options.listenerUrl } : {}),
+  });
   const readiness = async (): Promise<Readiness> => {
+    let database: string;
     try {
       await withTimeout(sql`SELECT 1`.execute(db), 2_000);
-      return { ok: true, checks: { database: 'ok' } };
+      database = 'ok';
     } catch (err) {
-      return { ok: false, checks: { database: err instanceof Error ? err.message : String(err) } };
+      database = err instanceof Error ? err.message : String(err);
     }
+    const bus = realtime.health();
+    return { ok: database === 'ok' && bus === 'ok', checks: { database, bus } };
   };
   const deps: AppDeps = {
     config,
     db,
     tokens,
-    sessions: new SessionVerifier(db, tokens),
+    sessions,
     authLimits: new AuthRateLimits(pool, config.authLimits),
     anonymous,
     readiness,
+    onCommitted: (events) => realtime.committed(events),
+    realtime,
   };
-  return { deps, database: handle };
+  const closing: DatabaseHandle = {
+    ...handle,
+    close: async () => {
+      await realtime.stop();
+      await handle.close();
+    },
+  };
+  return { deps, database: closing, realtime };
 }
 
 /** Starts one API instance and listens on config.host:config.port (0 picks a free port). */
-export async function startApi(config: ApiConfig): Promise<RunningApi> {
-  const { deps, database } = await createDeps(config);
+export async function startApi(
+  config: ApiConfig,
+  options: CreateOptions = {},
+): Promise<RunningApi> {
+  const { deps, database, realtime } = await createDeps(config, undefined, options);
   const logger = pino({ level: config.logLevel, base: { instance: config.instanceId } });
   const app = await buildApp(deps, { loggerInstance: logger });
   await app.listen({ host: config.host, port: config.port });
@@ -82,6 +121,7 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
   return {
     app,
     deps,
+    realtime,
     port,
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     close: async () => {

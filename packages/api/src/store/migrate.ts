@@ -1,10 +1,12 @@
 import { type Migration, type MigrationProvider, type MigrationResult, Migrator } from 'kysely';
 import type { Db } from './db.js';
 import * as m0001 from './migrations/0001-initial.js';
+import * as m0002 from './migrations/0002-relay.js';
 
 /** Versioned, forward-only migrations, in order. Never edit one that has shipped: add the next. */
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
+  '0002-relay': m0002,
 };
 
 class InCodeProvider implements MigrationProvider {

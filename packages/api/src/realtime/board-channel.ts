@@ -1,0 +1,222 @@
+import type { WireEvent } from './bus.js';
+import { type AccessEffect, accessEffectOf, FrameRing, type RingEntry } from './frame-ring.js';
+import { eventFrame } from './frames.js';
+import type { Subscription } from './subscription.js';
+
+/** What a channel needs from the hub. */
+export interface ChannelEnv {
+  /** Committed events of a board after `after`, oldest first (the log). */
+  readLog(boardId: number, after: number, limit: number): Promise<WireEvent[]>;
+  /** An event just went out to the live subscribers; apply what it means for access. */
+  afterDispatch(channel: BoardChannel, entry: RingEntry): void;
+  /** True when an event the subscription just got ends it (it was removed, the board deleted). */
+  endsSubscription(sub: Subscription, effect: AccessEffect): boolean;
+  /** Drops a subscription ended by an event met during catch-up. */
+  dropSubscription(sub: Subscription): void;
+  readonly limits: ChannelLimits;
+  warn(message: string, err?: unknown): void;
+}
+
+export interface ChannelLimits {
+  ringSize: number;
+  ringBytes: number;
+  /** Events per log read. */
+  batch: number;
+  /** How long an out-of-order event waits for the missing ones before the log is read. */
+  gapWaitMs: number;
+  /** Out-of-order events held at most. */
+  maxPending: number;
+}
+
+/**
+ * One board on one instance: its watchers, and the board's events dispatched
+ * to them in seq order, each exactly once. Events arrive from the bus, from
+ * this instance's own writes and from the log; whichever comes first wins,
+ * later copies are dropped by seq, and a jump in seq is filled from the log.
+ *
+ * Invariant: every event with seq <= lastSeq has been dispatched; a live
+ * subscription has lastSent >= the lastSeq it last synced with, so the next
+ * dispatched event is exactly its lastSent + 1 (or one it already has).
+ */
+export class BoardChannel {
+  readonly subs = new Set<Subscription>();
+  private readonly pending = new Map<number, WireEvent>();
+  private readonly ring: FrameRing;
+  private knownHead: number;
+  private fetching = false;
+  private fetchFailures = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    readonly boardId: number,
+    /** Every event up to here is dispatched (or predates every watcher). */
+    public lastSeq: number,
+    private readonly env: ChannelEnv,
+  ) {
+    this.knownHead = lastSeq;
+    this.ring = new FrameRing(env.limits.ringSize, env.limits.ringBytes);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** The bus, a local write or a poll says the log reaches `seq`, maybe with the events. */
+  signal(seq: number, events?: readonly WireEvent[]): void {
+    if (this.closed) return;
+    let fromEvents = false;
+    if (events) {
+      for (const wire of events) this.accept(wire);
+      fromEvents = true;
+    }
+    if (seq > this.knownHead) this.knownHead = seq;
+    // A hint names a committed seq: read it now. A jump between events may be
+    // a reordering that heals itself in a moment; give it that moment.
+    this.scheduleFetch(fromEvents ? this.env.limits.gapWaitMs : 0);
+  }
+
+  /** Brings a subscription from its lastSent to the channel's lastSeq, then makes it live. */
+  async catchUp(sub: Subscription): Promise<void> {
+    sub.live = false;
+    while (!sub.closed && !this.closed) {
+      if (sub.lastSent >= this.lastSeq) {
+        // A subscriber that read further in the log than the bus brought us: catch up ourselves.
+        if (sub.lastSent > this.knownHead) {
+          this.knownHead = sub.lastSent;
+          this.scheduleFetch(0);
+        }
+        sub.live = true;
+        return;
+      }
+      const entries = this.ring.since(sub.lastSent, this.lastSeq);
+      if (entries) {
+        for (const entry of entries) if (!this.deliverCatchUp(sub, entry)) return;
+        continue;
+      }
+      const rows = await this.env.readLog(this.boardId, sub.lastSent, this.env.limits.batch);
+      if (sub.closed || this.closed) return;
+      if (rows.length === 0) {
+        // The log holds nothing past lastSent although the channel dispatched further: cannot be, but never spin.
+        sub.lastSent = this.lastSeq;
+        continue;
+      }
+      for (const wire of rows) {
+        if (wire.event.seq <= sub.lastSent) continue;
+        const entry = {
+          seq: wire.event.seq,
+          frame: eventFrame(wire),
+          effect: accessEffectOf(wire.event),
+        };
+        if (!this.deliverCatchUp(sub, entry)) return;
+      }
+      await sub.conn.flushed();
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.pending.clear();
+    this.ring.clear();
+  }
+
+  private deliverCatchUp(sub: Subscription, entry: RingEntry): boolean {
+    sub.conn.sendControl(entry.frame);
+    sub.lastSent = entry.seq;
+    if (entry.effect && this.env.endsSubscription(sub, entry.effect)) {
+      this.env.dropSubscription(sub);
+      return false;
+    }
+    return true;
+  }
+
+  private accept(wire: WireEvent): void {
+    const seq = wire.event.seq;
+    if (seq <= this.lastSeq) return;
+    if (seq !== this.lastSeq + 1) {
+      if (this.pending.size < this.env.limits.maxPending) this.pending.set(seq, wire);
+      if (seq > this.knownHead) this.knownHead = seq;
+      return;
+    }
+    this.dispatch(wire);
+    // Drain what was waiting for this one.
+    for (;;) {
+      const next = this.pending.get(this.lastSeq + 1);
+      if (!next || this.closed) break;
+      this.pending.delete(this.lastSeq + 1);
+      this.dispatch(next);
+    }
+    if (this.pending.size > 0) {
+      for (const key of this.pending.keys()) if (key <= this.lastSeq) this.pending.delete(key);
+    }
+  }
+
+  private dispatch(wire: WireEvent): void {
+    const seq = wire.event.seq;
+    this.lastSeq = seq;
+    const entry: RingEntry = { seq, frame: eventFrame(wire), effect: accessEffectOf(wire.event) };
+    this.ring.push(entry);
+    for (const sub of this.subs) {
+      if (!sub.live || seq <= sub.lastSent) continue;
+      if (seq !== sub.lastSent + 1) {
+        // Never expected; recover by replaying for this subscription alone.
+        void this.catchUp(sub).catch((err: unknown) => this.env.warn('catch-up failed', err));
+        continue;
+      }
+      sub.lastSent = seq;
+      sub.conn.sendLive(entry.frame);
+    }
+    this.env.afterDispatch(this, entry);
+  }
+
+  private scheduleFetch(delayMs: number): void {
+    if (this.closed || this.fetching || this.knownHead <= this.lastSeq) return;
+    if (delayMs <= 0) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      void this.fetch();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.fetch();
+      }, delayMs);
+      this.timer.unref();
+    }
+  }
+
+  private async fetch(): Promise<void> {
+    if (this.closed || this.fetching || this.knownHead <= this.lastSeq) return;
+    this.fetching = true;
+    let rows: WireEvent[];
+    try {
+      rows = await this.env.readLog(this.boardId, this.lastSeq, this.env.limits.batch);
+      this.fetchFailures = 0;
+    } catch (err) {
+      this.fetching = false;
+      this.fetchFailures += 1;
+      this.env.warn(`reading the log of board ${this.boardId} failed`, err);
+      const delay = Math.min(5_000, 100 * 2 ** Math.min(this.fetchFailures, 6));
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.fetch();
+      }, delay);
+      this.timer.unref();
+      return;
+    }
+    this.fetching = false;
+    if (this.closed) return;
+    const first = rows[0];
+    if (!first) {
+      // The head we heard of is not in the log (cannot be: heads come from commits). Do not spin.
+      this.knownHead = this.lastSeq;
+      return;
+    }
+    if (first.event.seq > this.lastSeq + 1) {
+      this.env.warn(`board ${this.boardId}: log skips from ${this.lastSeq} to ${first.event.seq}`);
+      this.lastSeq = first.event.seq - 1;
+    }
+    for (const wire of rows) this.accept(wire);
+    this.scheduleFetch(0);
+  }
+}

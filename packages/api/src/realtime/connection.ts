@@ -1,0 +1,121 @@
+import { WebSocket } from 'ws';
+import type { Actor } from '../auth/actor.js';
+import type { Subscription } from './subscription.js';
+import { TokenBucket } from './token-bucket.js';
+
+const TEXT = { binary: false } as const;
+
+export interface ConnectionHost {
+  /** The connection has more than its share waiting to be written. */
+  slowConsumer(conn: Connection): void;
+  readonly sendBufferBytes: number;
+}
+
+/**
+ * One WebSocket client. Sending never waits: a frame goes to the socket or,
+ * when the socket already holds more than its share, the connection is
+ * reported as a slow consumer and closed, so one stalled reader can never hold
+ * up the fan-out to everyone else.
+ */
+export class Connection {
+  actor: Actor | undefined;
+  /** 'all': no subscribe yet, gets every board it may read; 'explicit': only what it subscribed to. */
+  mode: 'all' | 'explicit' = 'all';
+  /** The all-boards default is set up (its boards are subscribed). */
+  registered = false;
+  readonly subs = new Map<number, Subscription>();
+  /** The latest subscribe per board; an older one still in flight gives way. */
+  readonly subscribing = new Map<number, symbol>();
+  /** Answered the last ping. */
+  alive = true;
+  closing = false;
+  /** Resolves when credentials sent with the upgrade are checked; messages wait for it. */
+  authPending: Promise<void> | undefined;
+  authTimer: NodeJS.Timeout | undefined;
+  refusedInARow = 0;
+  lastRefusalNotice = 0;
+  readonly bucket: TokenBucket;
+  /** Bytes of replay and snapshot frames not yet written: they do not count against the buffer cap. */
+  private allowance = 0;
+  private controlInFlight = 0;
+  private flushWaiters: (() => void)[] = [];
+
+  constructor(
+    readonly id: number,
+    readonly ws: WebSocket,
+    private readonly host: ConnectionHost,
+    rate: { perSecond: number; burst: number },
+  ) {
+    this.bucket = new TokenBucket(rate.perSecond, rate.burst, performance.now());
+  }
+
+  get userId(): number | undefined {
+    return this.actor?.id;
+  }
+
+  get sharedAccess(): boolean {
+    return this.actor?.sharedAccess ?? false;
+  }
+
+  /** A live event: dropped in favour of closing the connection when the client does not keep up. */
+  sendLive(frame: Buffer): void {
+    if (this.closing) return;
+    const ws = this.ws;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.bufferedAmount > this.host.sendBufferBytes + this.allowance) {
+      this.host.slowConsumer(this);
+      return;
+    }
+    ws.send(frame, TEXT);
+  }
+
+  /** Replay, snapshot, replies: always sent; their bytes are allowed on top of the cap until written. */
+  sendControl(frame: Buffer | string): void {
+    if (this.closing || this.ws.readyState !== WebSocket.OPEN) return;
+    const size = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
+    this.allowance += size;
+    this.controlInFlight += 1;
+    this.ws.send(frame, TEXT, () => {
+      this.allowance -= size;
+      this.controlInFlight -= 1;
+      if (this.controlInFlight === 0) this.releaseFlushWaiters();
+    });
+  }
+
+  /** Resolves once every control frame sent so far is written (or the connection is gone). */
+  flushed(): Promise<void> {
+    if (this.controlInFlight === 0 || this.closing) return Promise.resolve();
+    return new Promise((resolve) => this.flushWaiters.push(resolve));
+  }
+
+  /** Starts a close handshake and makes sure the socket is gone after `graceMs`. */
+  close(code: number, reason: string, graceMs: number): void {
+    this.markClosing();
+    const ws = this.ws;
+    if (ws.readyState === WebSocket.CLOSED) return;
+    try {
+      ws.close(code, reason);
+    } catch {
+      ws.terminate();
+      return;
+    }
+    const timer = setTimeout(() => {
+      if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
+    }, graceMs);
+    timer.unref();
+  }
+
+  /** Stops all sending at once (the socket may linger a little to deliver its close frame). */
+  markClosing(): void {
+    if (this.closing) return;
+    this.closing = true;
+    clearTimeout(this.authTimer);
+    this.releaseFlushWaiters();
+  }
+
+  private releaseFlushWaiters(): void {
+    const waiters = this.flushWaiters;
+    this.flushWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

@@ -1,0 +1,96 @@
+import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type ErrorCode, errorCatalog } from '@switchboard/core';
+import type { FastifyInstance } from 'fastify';
+import { WebSocketServer } from 'ws';
+import type { Hub } from './hub.js';
+import type { RealtimeService } from './realtime.js';
+import { acceptConnection } from './ws-session.js';
+
+export const wsPath = '/ws';
+
+const upgradeRequired =
+  'Upgrade Required: /ws speaks WebSocket (send Connection: Upgrade and Upgrade: websocket).';
+
+function errorBody(code: ErrorCode, message?: string): string {
+  return JSON.stringify({ error: { code, message: message ?? errorCatalog[code].message } });
+}
+
+/** Answers an upgrade we will not take with a plain HTTP response, then closes the socket. */
+function refuseUpgrade(socket: Duplex, status: number, body: string, extra: string[] = []): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const head = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
+    'Content-Type: application/json; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+    ...extra,
+  ];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+}
+
+/**
+ * The HTTP server's 'upgrade' handler: /ws becomes a WebSocket (ws in
+ * noServer mode, frames capped at maxPayload so a huge one closes with 1009);
+ * anything else is refused with a coded JSON body.
+ */
+export function upgradeHandler(hub: Hub, instanceId: string) {
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: hub.deps.options.maxPayloadBytes,
+    clientTracking: false,
+    perMessageDeflate: false,
+  });
+  wss.on('headers', (headers) => headers.push(`X-Instance-Id: ${instanceId}`));
+  return (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    let url: URL;
+    try {
+      url = new URL(request.url ?? '/', 'http://localhost');
+    } catch {
+      refuseUpgrade(socket, 400, errorBody('SB_ERR_BAD_REQUEST'));
+      return;
+    }
+    if (url.pathname !== wsPath && url.pathname !== `${wsPath}/`) {
+      refuseUpgrade(socket, 404, errorBody('SB_ERR_ROUTE_NOT_FOUND'));
+      return;
+    }
+    if ((request.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+      refuseUpgrade(socket, 426, errorBody('SB_ERR_BAD_REQUEST', upgradeRequired), [
+        'Upgrade: websocket',
+      ]);
+      return;
+    }
+    if (!hub.open) {
+      refuseUpgrade(socket, 503, errorBody('SB_ERR_UNAVAILABLE', 'Shutting down; reconnect.'));
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => acceptConnection(hub, ws, request, url));
+  };
+}
+
+/**
+ * Mounts /ws on the app: upgrades go to the real-time layer, a plain GET gets
+ * 426 with a coded body, and closing the app first closes every socket with
+ * 1001 (upgraded sockets would otherwise hold the HTTP server's close open).
+ */
+export function mountWebSocket(app: FastifyInstance, realtime: RealtimeService): void {
+  app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+    realtime.handleUpgrade(request, socket, head),
+  );
+  app.addHook('preClose', async () => {
+    await realtime.closeSockets();
+  });
+  app.get(wsPath, { config: { public: true }, schema: { hide: true } }, async (_request, reply) => {
+    return reply
+      .code(426)
+      .header('upgrade', 'websocket')
+      .header('connection', 'Upgrade')
+      .type('application/json; charset=utf-8')
+      .send(errorBody('SB_ERR_BAD_REQUEST', upgradeRequired));
+  });
+}
