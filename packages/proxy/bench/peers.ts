@@ -5,10 +5,10 @@
  *   switchboard <port> <b1> <b2>   our proxy (access log off)
  *   http-proxy <port> <b1> <b2>    http-proxy, round-robin
  *   reply-from <port> <b1> <b2>    fastify + @fastify/reply-from, round-robin
- *   load <url> <rate> <secs>       fixed-rate load (open loop), prints latency JSON
+ *   load <url> <rate> <secs> [conns]  fixed-rate open-loop load, prints latency JSON
  */
 import http from 'node:http';
-import { Agent, request } from 'undici';
+import { connect, type Socket } from 'node:net';
 
 const [kind, portArg, ...rest] = process.argv.slice(2);
 const port = Number(portArg);
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
         health: { enabled: false },
         strategy: 'round-robin',
         backends: rest.map((p) => ({ url: `http://127.0.0.1:${p}` })),
-        ...(workers > 1 ? { workers } : {}),
+        workers,
       });
       const proxy = await startProxy(config);
       process.once('SIGINT', () => void proxy.close().then(() => process.exit(0)));
@@ -83,38 +83,84 @@ async function main(): Promise<void> {
       break;
     }
     case 'load': {
-      // portArg is the URL here.
+      // Open-loop fixed-rate load over raw keep-alive sockets (cheap enough
+      // not to be the bottleneck): latency counts from each request's
+      // scheduled time, so queueing is not hidden (no coordinated omission).
       const url = new URL(portArg as string);
       const rate = Number(rest[0]);
       const secs = Number(rest[1]);
-      const dispatcher = new Agent({ connections: 64, pipelining: 1 });
+      const conns = Number(rest[2] ?? 64);
+      const reqBytes = Buffer.from(`GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`);
       const lat: number[] = [];
       let errors = 0;
+      const queue: number[] = [];
+      const idle: Conn[] = [];
+      interface Conn {
+        socket: Socket;
+        buf: Buffer;
+        sentAt: number;
+      }
+      const sendOn = (c: Conn, scheduled: number): void => {
+        c.sentAt = scheduled;
+        c.socket.write(reqBytes);
+      };
+      const onResponse = (c: Conn): void => {
+        lat.push(performance.now() - c.sentAt);
+        const nextReq = queue.shift();
+        if (nextReq !== undefined) sendOn(c, nextReq);
+        else idle.push(c);
+      };
+      await Promise.all(
+        Array.from(
+          { length: conns },
+          () =>
+            new Promise<void>((resolve) => {
+              const socket = connect(Number(url.port), url.hostname, () => resolve());
+              socket.setNoDelay(true);
+              const c: Conn = { socket, buf: Buffer.alloc(0), sentAt: 0 };
+              socket.on('error', () => errors++);
+              socket.on('data', (d: Buffer) => {
+                c.buf = c.buf.length ? Buffer.concat([c.buf, d]) : d;
+                for (;;) {
+                  const end = c.buf.indexOf('\r\n\r\n');
+                  if (end === -1) return;
+                  const head = c.buf.subarray(0, end).toString('latin1');
+                  const len = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+                  if (c.buf.length < end + 4 + len) return;
+                  if (!head.startsWith('HTTP/1.1 200')) errors++;
+                  c.buf = c.buf.subarray(end + 4 + len);
+                  onResponse(c);
+                }
+              });
+              idle.push(c);
+            }),
+        ),
+      );
       const interval = 1000 / rate;
       const start = performance.now();
-      const end = start + secs * 1000;
-      let next = start;
-      let inflight = 0;
+      const total = Math.floor(rate * secs);
+      let sent = 0;
       await new Promise<void>((resolve) => {
         const tick = (): void => {
           const now = performance.now();
-          // Open loop: send every request whose scheduled time has come.
-          while (next <= now && next < end) {
-            const scheduled = next;
-            next += interval;
-            inflight++;
-            request(url, { dispatcher })
-              .then(async (r) => {
-                await r.body.dump();
-                lat.push(performance.now() - scheduled);
-              })
-              .catch(() => errors++)
-              .finally(() => {
-                inflight--;
-                if (next >= end && inflight === 0) resolve();
-              });
+          while (sent < total && start + sent * interval <= now) {
+            const scheduled = start + sent * interval;
+            sent++;
+            const c = idle.pop();
+            if (c) sendOn(c, scheduled);
+            else queue.push(scheduled);
           }
-          if (next < end) setImmediate(tick);
+          // Sleep until the next send is due (a setImmediate spin would steal a core).
+          if (sent < total)
+            setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
+          else {
+            const wait = (): void => {
+              if (lat.length + errors >= total || performance.now() - start > secs * 1000 + 10_000)
+                resolve();
+              else setTimeout(wait, 5);
+            };
+            wait();
+          }
         };
         tick();
       });
@@ -124,7 +170,6 @@ async function main(): Promise<void> {
       process.stdout.write(
         JSON.stringify({ n: lat.length, errors, p50: q(0.5), p90: q(0.9), p99: q(0.99) }) + '\n',
       );
-      await dispatcher.close();
       process.exit(0);
       break;
     }

@@ -7,14 +7,16 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
-import { handleAdmin, type AdminControl } from './admin/api.js';
+import { handleAdmin, writeReply, type AdminControl, type AdminReply } from './admin/api.js';
+import { readText } from './admin/body.js';
 import { Analytics } from './analytics/engine.js';
 import type { Backend, BackendSnapshot, CheckResult } from './backend.js';
 import { isLoopback, type ProxyConfig } from './config/load.js';
-import { proxyError, rawErrorResponse, sendError } from './errors.js';
+import { CodedError, proxyError, rawErrorResponse, sendError } from './errors.js';
 import type { HealthEvent } from './health/state.js';
 import { TrustedProxies } from './http/client-ip.js';
 import { capConnections, isRefused, onClientError } from './http/clients.js';
@@ -40,6 +42,18 @@ export interface StartOptions {
   baseDir?: string;
   /** How long close() waits for in-flight requests before cutting them. */
   shutdownGraceMs?: number;
+  /**
+   * Cluster worker mode (set by the cluster primary): no admin or redirect
+   * listener, no analytics file; /admin on the main listener is relayed here.
+   */
+  worker?: {
+    relayAdmin: (
+      method: string,
+      url: string,
+      auth: string | undefined,
+      body: string,
+    ) => Promise<AdminReply>;
+  };
 }
 
 export interface RunningProxy {
@@ -49,13 +63,13 @@ export interface RunningProxy {
   readonly port: number;
   readonly adminPort: number;
   readonly config: ProxyConfig;
-  readonly metrics: ProxyMetrics;
-  readonly analytics: Analytics | undefined;
+  /** Worker processes (1: this process serves requests itself). */
+  readonly workers: number;
   reload(config: ProxyConfig): Promise<void>;
   reloadTls(): Promise<{ reloaded: boolean; source?: string }>;
   close(): Promise<void>;
+  /** Backends with state and stats (in cluster mode: summed over workers, refreshed each second). */
   backends(): BackendSnapshot[];
-  pools(): ReadonlyMap<string, UpstreamPool>;
 }
 
 const TEXT_OK = 'OK';
@@ -88,6 +102,7 @@ export class ProxyServer
   #closing = false;
   readonly #retired: UpstreamPool[] = [];
   #ownsLogger: boolean;
+  readonly workers = 1;
   url = '';
   adminUrl = '';
   /** The HTTP→HTTPS redirect listener, when configured. */
@@ -118,7 +133,11 @@ export class ProxyServer
     this.#redis?.on('error', (err: Error) =>
       this.log.warn({ err: err.message }, 'rate-limit redis error'),
     );
-    this.#factory = new LimiterFactory(this.#redis, config.rate_limit.key_prefix);
+    this.#factory = new LimiterFactory(
+      this.#redis,
+      config.rate_limit.key_prefix,
+      opts.worker !== undefined,
+    );
     this.#identity = new IdentityResolver({
       jwtSecret: config.rate_limit.jwt_secret,
       sessionCookie: config.rate_limit.session_cookie,
@@ -167,7 +186,8 @@ export class ProxyServer
 
   async start(): Promise<void> {
     const cfg = this.config;
-    if (this.analytics && cfg.analytics.persist) {
+    const worker = this.#opts.worker !== undefined;
+    if (this.analytics && cfg.analytics.persist && !worker) {
       try {
         const loaded = await Analytics.fromFile(this.#analyticsPath());
         this.analytics.load(loaded.toJSON());
@@ -205,7 +225,7 @@ export class ProxyServer
     this.port = await listen(main, cfg.listen.host, cfg.listen.port);
     this.url = `${this.tls ? 'https' : 'http'}://${urlHost(cfg.listen.host)}:${this.port}`;
 
-    if (this.tls && cfg.tls?.redirect_listen) {
+    if (this.tls && cfg.tls?.redirect_listen && !worker) {
       const r = createHttpServer((req, res) => {
         const host = (req.headers.host ?? urlHost(cfg.listen.host)).replace(/:\d+$/, '');
         const port = this.port === 443 ? '' : `:${this.port}`;
@@ -221,7 +241,7 @@ export class ProxyServer
       this.redirectUrl = `http://${urlHost(cfg.tls.redirect_listen.host)}:${rport}`;
     }
 
-    if (cfg.admin.enabled) {
+    if (cfg.admin.enabled && !worker) {
       if (!cfg.admin.token && !isLoopback(cfg.admin.listen.host)) {
         throw new Error('admin.token is required when the admin API listens beyond loopback');
       }
@@ -458,6 +478,20 @@ export class ProxyServer
   }
 
   async #onAdmin(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const relay = this.#opts.worker?.relayAdmin;
+    if (relay) {
+      try {
+        const body = await readText(req);
+        writeReply(
+          res,
+          await relay(req.method ?? 'GET', req.url ?? '/', req.headers.authorization, body),
+        );
+      } catch (e) {
+        if (e instanceof CodedError) sendError(res, e);
+        else sendError(res, proxyError('SB_ERR_INTERNAL'));
+      }
+      return;
+    }
     try {
       await handleAdmin(this, this.config.admin.token, req, res);
     } catch (e) {
@@ -595,7 +629,7 @@ export class ProxyServer
     for (const s of [this.#main, this.#admin, this.#redirect]) s?.closeAllConnections();
     await Promise.all(closing);
     await Promise.all([...this.#pools.values()].map((p) => p.close(true)));
-    if (this.analytics && this.config.analytics.persist) {
+    if (this.analytics && this.config.analytics.persist && this.#opts.worker === undefined) {
       await this.analytics.save(this.#analyticsPath()).catch((e: unknown) => {
         this.log.warn({ err: (e as Error).message }, 'could not save analytics');
       });
@@ -671,11 +705,20 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Starts the proxy (main listener, optional redirect listener and admin API). */
+/**
+ * Starts the proxy (main listener, optional redirect listener and admin API).
+ * With `workers` > 1 this process becomes a cluster primary: the workers serve
+ * traffic and this process hosts the admin API over all of them.
+ */
 export async function startProxy(
   config: ProxyConfig,
   opts: StartOptions = {},
 ): Promise<RunningProxy> {
+  const workers = config.workers === 'auto' ? availableParallelism() : config.workers;
+  if (workers > 1 && opts.worker === undefined) {
+    const { startCluster } = await import('./cluster/primary.js');
+    return startCluster(config, workers, opts);
+  }
   const server = new ProxyServer(config, opts);
   try {
     await server.start();

@@ -22,9 +22,11 @@ export interface AdminControl {
   reloadConfig: (() => Promise<void>) | undefined;
 }
 
+type BodyReader = () => Promise<unknown>;
+
 type Handler = (
   ctl: AdminControl,
-  req: IncomingMessage,
+  body: BodyReader,
   params: string[],
   query: URLSearchParams,
 ) => Promise<Reply>;
@@ -33,6 +35,14 @@ interface Reply {
   status: number;
   body: unknown;
   type?: string;
+}
+
+/** An admin answer, ready for the wire (or for an IPC message in cluster mode). */
+export interface AdminReply {
+  status: number;
+  type: string;
+  body: string;
+  headers?: Record<string, string>;
 }
 
 const addBackendBody = z.strictObject({
@@ -72,7 +82,7 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
   [
     'GET',
     /^\/admin\/backends$/,
-    async (ctl, _req, _p, q) => {
+    async (ctl, _body, _p, q) => {
       const pool = q.get('pool');
       const list = [...ctl.pools().values()]
         .filter((p) => !pool || p.name === pool)
@@ -83,8 +93,8 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
   [
     'POST',
     /^\/admin\/backends$/,
-    async (ctl, req) => {
-      const body = validate(addBackendBody, await readJson(req));
+    async (ctl, read) => {
+      const body = validate(addBackendBody, await read());
       const pool = poolOf(ctl, body.pool);
       let id = body.id;
       if (id === undefined) {
@@ -101,7 +111,7 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
   [
     'GET',
     /^\/admin\/backends\/([^/]+)$/,
-    async (ctl, _req, [id]) => ({
+    async (ctl, _body, [id]) => ({
       status: 200,
       body: findBackend(ctl, id as string).backend.snapshot(),
     }),
@@ -109,7 +119,7 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
   [
     'DELETE',
     /^\/admin\/backends\/([^/]+)$/,
-    async (ctl, _req, [id]) => {
+    async (ctl, _body, [id]) => {
       const { pool, backend } = findBackend(ctl, id as string);
       const snap = backend.snapshot();
       await pool.remove(backend.id);
@@ -119,8 +129,8 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
   [
     'PATCH',
     /^\/admin\/backends\/([^/]+)$/,
-    async (ctl, req, [id]) => {
-      const body = validate(patchBackendBody, await readJson(req));
+    async (ctl, read, [id]) => {
+      const body = validate(patchBackendBody, await read());
       const { pool, backend } = findBackend(ctl, id as string);
       backend.weight = body.weight;
       pool.invalidate();
@@ -130,8 +140,8 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
   [
     'POST',
     /^\/admin\/backends\/([^/]+)\/drain$/,
-    async (ctl, req, [id]) => {
-      const body = validate(drainBody, await readJson(req));
+    async (ctl, read, [id]) => {
+      const body = validate(drainBody, await read());
       const { pool, backend } = findBackend(ctl, id as string);
       backend.drain(body.timeout_ms ?? pool.config.drain_timeout);
       return { status: 202, body: backend.snapshot() };
@@ -140,7 +150,7 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
   [
     'POST',
     /^\/admin\/backends\/([^/]+)\/undrain$/,
-    async (ctl, _req, [id]) => {
+    async (ctl, _body, [id]) => {
       const { backend } = findBackend(ctl, id as string);
       backend.undrain();
       return { status: 200, body: backend.snapshot() };
@@ -149,7 +159,7 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
   [
     'POST',
     /^\/admin\/backends\/([^/]+)\/check$/,
-    async (ctl, _req, [id]) => {
+    async (ctl, _body, [id]) => {
       const { pool, backend } = findBackend(ctl, id as string);
       const result: CheckResult = await pool.checker.checkNow(backend);
       return { status: 200, body: { result, backend: backend.snapshot() } };
@@ -158,7 +168,7 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
   [
     'GET',
     /^\/admin\/strategy$/,
-    async (ctl, _req, _p, q) => {
+    async (ctl, _body, _p, q) => {
       const pool = poolOf(ctl, q.get('pool'));
       return { status: 200, body: { pool: pool.name, ...pool.strategyConfig } };
     },
@@ -166,8 +176,8 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
   [
     'PUT',
     /^\/admin\/strategy$/,
-    async (ctl, req, _p, q) => {
-      const raw = validate(strategyBody, await readJson(req));
+    async (ctl, read, _p, q) => {
+      const raw = validate(strategyBody, await read());
       const { pool: poolName, ...rest } = raw;
       const cfg = validate(strategySchema, rest);
       const pool = poolOf(ctl, poolName ?? q.get('pool'));
@@ -215,7 +225,7 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
   [
     'GET',
     /^\/admin\/analytics$/,
-    async (ctl, _req, _p, q) => {
+    async (ctl, _body, _p, q) => {
       const a = requireAnalytics(ctl);
       const window = windowParam(q.get('window') ?? '1h');
       const group = (q.get('group') ?? 'none') as GroupBy;
@@ -235,7 +245,7 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
   [
     'GET',
     /^\/admin\/analytics\/report$/,
-    async (ctl, _req, _p, q) => {
+    async (ctl, _body, _p, q) => {
       const a = requireAnalytics(ctl);
       const period = q.get('period') ?? 'hourly';
       if (period !== 'hourly' && period !== 'daily') {
@@ -298,9 +308,67 @@ function windowParam(v: string): number {
   return ms;
 }
 
+/** Routes one admin request; coded errors become replies. Shared by the HTTP listener and cluster workers. */
+export async function runAdmin(
+  ctl: AdminControl,
+  method: string,
+  rawUrl: string,
+  body: BodyReader,
+): Promise<AdminReply> {
+  try {
+    const url = new URL(rawUrl, 'http://admin.invalid');
+    const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+    let pathMatched = false;
+    for (const [m, pattern, handler] of routes) {
+      const match = pattern.exec(path);
+      if (!match) continue;
+      pathMatched = true;
+      if (m !== method) continue;
+      const params = match.slice(1).map((s) => decodeURIComponent(s));
+      const reply = await handler(ctl, body, params, url.searchParams);
+      return {
+        status: reply.status,
+        type: reply.type ?? 'application/json; charset=utf-8',
+        body: typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body),
+      };
+    }
+    return errorReply(
+      proxyError(pathMatched ? 'SB_ERR_METHOD_NOT_ALLOWED' : 'SB_ERR_ROUTE_NOT_FOUND'),
+    );
+  } catch (e) {
+    if (e instanceof CodedError) return errorReply(e);
+    if (e instanceof URIError) return errorReply(proxyError('SB_ERR_BAD_REQUEST'));
+    throw e;
+  }
+}
+
+export function errorReply(err: CodedError): AdminReply {
+  return {
+    status: err.status,
+    type: 'application/json; charset=utf-8',
+    body: JSON.stringify(err.toBody()),
+    ...(err.code === 'SB_ERR_UNAUTHENTICATED' ? { headers: { 'www-authenticate': 'Bearer' } } : {}),
+  };
+}
+
+export function writeReply(res: ServerResponse, reply: AdminReply): void {
+  res.writeHead(reply.status, {
+    'content-type': reply.type,
+    'content-length': Buffer.byteLength(reply.body),
+    'cache-control': 'no-store',
+    ...reply.headers,
+  });
+  res.end(reply.body);
+}
+
+/** The bearer check: with a token configured every admin request must carry it. */
+export function authorized(token: string | undefined, req: IncomingMessage): boolean {
+  return token === undefined || bearerMatches(req.headers.authorization, token);
+}
+
 /**
- * The admin API. With a token configured every request must carry it; the
- * caller decides whether a token is needed at all (loopback-only listener).
+ * The admin API over HTTP. The caller decides whether a token is needed at
+ * all (a loopback-only listener may run without one).
  */
 export async function handleAdmin(
   ctl: AdminControl,
@@ -309,37 +377,13 @@ export async function handleAdmin(
   res: ServerResponse,
 ): Promise<void> {
   try {
-    if (token !== undefined && !bearerMatches(req.headers.authorization, token)) {
-      sendError(res, proxyError('SB_ERR_UNAUTHENTICATED'), { 'www-authenticate': 'Bearer' });
+    if (!authorized(token, req)) {
+      writeReply(res, errorReply(proxyError('SB_ERR_UNAUTHENTICATED')));
       return;
     }
-    const url = new URL(req.url ?? '/', 'http://admin.invalid');
-    const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
-    let pathMatched = false;
-    for (const [method, pattern, handler] of routes) {
-      const m = pattern.exec(path);
-      if (!m) continue;
-      pathMatched = true;
-      if (method !== req.method) continue;
-      const params = m.slice(1).map((s) => decodeURIComponent(s));
-      const reply = await handler(ctl, req, params, url.searchParams);
-      const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-      res.writeHead(reply.status, {
-        'content-type': reply.type ?? 'application/json; charset=utf-8',
-        'content-length': Buffer.byteLength(text),
-        'cache-control': 'no-store',
-      });
-      res.end(text);
-      return;
-    }
-    if (pathMatched) sendError(res, proxyError('SB_ERR_METHOD_NOT_ALLOWED'));
-    else sendError(res, proxyError('SB_ERR_ROUTE_NOT_FOUND'));
+    writeReply(res, await runAdmin(ctl, req.method ?? 'GET', req.url ?? '/', () => readJson(req)));
   } catch (e) {
-    if (e instanceof CodedError) sendError(res, e);
-    else if (e instanceof URIError) sendError(res, proxyError('SB_ERR_BAD_REQUEST'));
-    else {
-      sendError(res, proxyError('SB_ERR_INTERNAL'));
-      throw e;
-    }
+    sendError(res, proxyError('SB_ERR_INTERNAL'));
+    throw e;
   }
 }

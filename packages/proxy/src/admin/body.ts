@@ -7,6 +7,11 @@ const MAX_BODY = 64 * 1024;
 
 /** Reads a small JSON body; coded 400/413 for anything else. */
 export async function readJson(req: IncomingMessage): Promise<unknown> {
+  return parseJsonText(await readText(req));
+}
+
+/** Reads a small body as text; coded 413 past 64 KiB. */
+export async function readText(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -14,7 +19,10 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY) throw proxyError('SB_ERR_PAYLOAD_TOO_LARGE', undefined, { max: MAX_BODY });
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function parseJsonText(text: string): unknown {
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text) as unknown;

@@ -180,6 +180,33 @@ export class Analytics {
     }
   }
 
+  /** Adds another engine's dump (toJSON) into this one: cluster workers are merged this way. */
+  merge(data: unknown): void {
+    if (!data || typeof data !== 'object' || (data as { version?: unknown }).version !== 1) return;
+    const d = data as Record<string, unknown>;
+    if (typeof d.first_at === 'number' && d.first_at > 0) {
+      this.firstAt = this.firstAt === 0 ? d.first_at : Math.min(this.firstAt, d.first_at);
+    }
+    for (const res of ['minute', 'hour', 'day'] as const) {
+      const list = d[res];
+      if (!Array.isArray(list)) continue;
+      const ring = this.rings[res];
+      for (const b of list as Bucket[]) {
+        if (typeof b?.t !== 'number' || !b.total) continue;
+        const i = Math.floor(b.t / ring.step) % ring.slots.length;
+        const mine = ring.slots[i];
+        if (mine !== undefined && mine.t === b.t) {
+          mergeInto(mine.total, b.total);
+          for (const [k, v] of Object.entries(b.backends)) mergeInto(keyed(mine.backends, k), v);
+          for (const [k, v] of Object.entries(b.routes)) mergeInto(keyed(mine.routes, k), v);
+        } else if (mine === undefined || mine.t < b.t) {
+          ring.slots[i] = structuredClone(b);
+        }
+      }
+      ring.current = undefined;
+    }
+  }
+
   async save(path: string): Promise<void> {
     await mkdir(dirname(path), { recursive: true });
     const tmp = `${path}.${process.pid}.tmp`;

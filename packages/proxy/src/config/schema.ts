@@ -181,6 +181,8 @@ export const routeSchema = z
 
 export const proxyConfigSchema = z.strictObject({
   listen: listenAddress.default({ host: '0.0.0.0', port: 8080 }),
+  /** Worker processes sharing the listener (node:cluster); "auto": one per CPU. */
+  workers: z.union([z.number().int().min(1).max(64), z.literal('auto')]).default(1),
   data_dir: z.string().default('.switchboard'),
   server: z
     .strictObject({

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import {
   BurstyRateLimiter,
+  RateLimiterCluster,
   RateLimiterMemory,
   RateLimiterRedis,
   RateLimiterRes,
@@ -31,14 +32,20 @@ export class LimiterFactory {
   readonly redis: Redis | undefined;
   readonly prefix: string;
 
-  constructor(redis: Redis | undefined, prefix: string) {
+  /** In a cluster worker without Redis, counters live in the primary (RateLimiterClusterMaster). */
+  readonly clusterWorker: boolean;
+
+  constructor(redis: Redis | undefined, prefix: string, clusterWorker = false) {
     this.redis = redis;
     this.prefix = prefix;
+    this.clusterWorker = clusterWorker;
   }
 
   #one(points: number, windowMs: number, keyPrefix: string): RateLimiterAbstract {
     const duration = Math.max(1, Math.round(windowMs / 1000));
-    const memory = new RateLimiterMemory({ points, duration, keyPrefix });
+    const memory = this.clusterWorker
+      ? new RateLimiterCluster({ points, duration, keyPrefix, timeoutMs: 1000 })
+      : new RateLimiterMemory({ points, duration, keyPrefix });
     if (!this.redis) return memory;
     return new RateLimiterRedis({
       storeClient: this.redis,

@@ -1,0 +1,316 @@
+/**
+ * Proxy benchmark (not a test): two trivial Node backends, then `wrk -t1 -c50`
+ * against each target — the backend directly, our proxy (1 and 2 workers),
+ * HAProxy, nginx, http-proxy and @fastify/reply-from — plus p99 added latency
+ * at half load (fixed-rate open-loop load, proxy vs direct at the same rate).
+ * Loopback only; stops by itself. Results: table on stdout, JSON in bench-results/.
+ *
+ *   node --conditions=source --import tsx packages/proxy/bench/proxy-bench.ts [--duration 10] [--only switchboard,haproxy]
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../../..');
+const peers = path.join(here, 'peers.ts');
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+    only: { type: 'string' },
+  },
+});
+const DURATION = Number(values.duration);
+const CONNS = Number(values.connections);
+const only = values.only ? new Set(values.only.split(',')) : undefined;
+
+const children: ChildProcess[] = [];
+const work = mkdtempSync(path.join(tmpdir(), 'sb-proxy-bench-'));
+function cleanup(): void {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+process.on('SIGINT', () => process.exit(130));
+
+function has(bin: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
+}
+
+function startNode(args: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', peers, ...args],
+      {
+        cwd: repo,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    children.push(child);
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('READY')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
+  });
+}
+
+function startProcess(cmd: string, args: string[]): ChildProcess {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  return child;
+}
+
+async function waitPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      await res.arrayBuffer();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`nothing answers on port ${port}`);
+}
+
+interface WrkResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+function toMs(v: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(v.trim());
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
+}
+
+function wrk(port: number, seconds: number, conns = CONNS): WrkResult {
+  const r = spawnSync(
+    'wrk',
+    ['-t1', `-c${conns}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`],
+    {
+      encoding: 'utf8',
+    },
+  );
+  const out = r.stdout;
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+  const p50 = toMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? '');
+  const p99 = toMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? '');
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = non2xx + (sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+  return { rps, p50, p99, errors };
+}
+
+async function fixedRate(
+  port: number,
+  rate: number,
+  seconds: number,
+): Promise<{ p50: number; p99: number; n: number; errors: number }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=source',
+      '--import',
+      'tsx',
+      peers,
+      'load',
+      `http://127.0.0.1:${port}/`,
+      String(rate),
+      String(seconds),
+    ],
+    {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  children.push(child);
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  await new Promise((r) => child.once('exit', r));
+  return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as {
+    p50: number;
+    p99: number;
+    n: number;
+    errors: number;
+  };
+}
+
+async function main(): Promise<void> {
+  if (!has('wrk')) {
+    console.error(
+      'wrk is missing: apt-get install -y wrk   (HAProxy/nginx peers: apt-get install -y haproxy nginx)',
+    );
+    process.exit(1);
+  }
+  const missing = ['haproxy', 'nginx'].filter((b) => !has(b));
+  if (missing.length)
+    console.warn(
+      `note: ${missing.join(', ')} missing (apt-get install -y ${missing.join(' ')}); skipping them`,
+    );
+
+  const B1 = 19101;
+  const B2 = 19102;
+  await Promise.all([
+    startNode(['backend', String(B1), 'b1']),
+    startNode(['backend', String(B2), 'b2']),
+  ]);
+
+  const targets: { name: string; port: number; start: () => Promise<void> }[] = [
+    { name: 'direct (one backend)', port: B1, start: async () => {} },
+    {
+      name: 'switchboard (1 worker)',
+      port: 19110,
+      start: async () =>
+        void (await startNode(['switchboard', '19110', String(B1), String(B2)], {
+          SB_BENCH_WORKERS: '1',
+        })),
+    },
+    {
+      name: 'switchboard (2 workers)',
+      port: 19111,
+      start: async () =>
+        void (await startNode(['switchboard', '19111', String(B1), String(B2)], {
+          SB_BENCH_WORKERS: '2',
+        })),
+    },
+  ];
+  if (has('haproxy')) {
+    targets.push({
+      name: 'haproxy',
+      port: 19120,
+      start: async () => {
+        const cfg = path.join(work, 'haproxy.cfg');
+        writeFileSync(
+          cfg,
+          `global\n  maxconn 4096\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n  option http-keep-alive\n` +
+            `frontend fe\n  bind 127.0.0.1:19120\n  default_backend be\nbackend be\n  balance roundrobin\n  http-reuse always\n` +
+            `  server b1 127.0.0.1:${B1}\n  server b2 127.0.0.1:${B2}\n`,
+        );
+        startProcess('haproxy', ['-f', cfg, '-db']);
+        await waitPort(19120);
+      },
+    });
+  }
+  if (has('nginx')) {
+    targets.push({
+      name: 'nginx',
+      port: 19130,
+      start: async () => {
+        const dir = path.join(work, 'nginx');
+        mkdirSync(dir, { recursive: true });
+        const cfg = path.join(dir, 'nginx.conf');
+        writeFileSync(
+          cfg,
+          `worker_processes auto;\ndaemon off;\npid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents { worker_connections 4096; }\n` +
+            `http {\n  access_log off;\n  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy;\n  fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;\n` +
+            `  upstream be { server 127.0.0.1:${B1}; server 127.0.0.1:${B2}; keepalive 64; }\n` +
+            `  server { listen 127.0.0.1:19130; location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection ""; } }\n}\n`,
+        );
+        startProcess('nginx', ['-c', cfg, '-p', dir, '-e', `${dir}/error.log`]);
+        await waitPort(19130);
+      },
+    });
+  }
+  targets.push(
+    {
+      name: 'http-proxy',
+      port: 19140,
+      start: async () => void (await startNode(['http-proxy', '19140', String(B1), String(B2)])),
+    },
+    {
+      name: '@fastify/reply-from',
+      port: 19150,
+      start: async () => void (await startNode(['reply-from', '19150', String(B1), String(B2)])),
+    },
+  );
+
+  const results: Record<string, WrkResult> = {};
+  for (const t of targets) {
+    if (only && !only.has(t.name.split(' ')[0] as string) && !t.name.startsWith('direct')) continue;
+    await t.start();
+    wrk(t.port, 2); // warm-up (JIT, pools)
+    results[t.name] = wrk(t.port, DURATION);
+    process.stderr.write(`${t.name}: ${Math.round(results[t.name]!.rps)} req/s\n`);
+  }
+
+  // p99 added latency at half load: fixed rate = half of our single-worker throughput.
+  const ours = results['switchboard (1 worker)'];
+  const rate = Math.max(500, Math.round((ours?.rps ?? 4000) / 2));
+  const half: Record<string, { p50: number; p99: number; n: number; errors: number }> = {};
+  half.direct = await fixedRate(B1, rate, 5);
+  half['switchboard (1 worker)'] = await fixedRate(19110, rate, 5);
+  if (results['switchboard (2 workers)'])
+    half['switchboard (2 workers)'] = await fixedRate(19111, rate, 5);
+  if (results.haproxy) half.haproxy = await fixedRate(19120, rate, 5);
+
+  const haproxy = results.haproxy?.rps;
+  const replyFrom = results['@fastify/reply-from']?.rps;
+  const rows = Object.entries(results).map(([name, r]) => ({
+    target: name,
+    'req/s': Math.round(r.rps),
+    'p50 ms': r.p50,
+    'p99 ms': r.p99,
+    errors: r.errors,
+    'vs haproxy': haproxy ? `${Math.round((r.rps / haproxy) * 100)}%` : '-',
+    'vs reply-from': replyFrom ? `${(r.rps / replyFrom).toFixed(2)}×` : '-',
+  }));
+  console.log(
+    `\nwrk -t1 -c${CONNS} -d${DURATION}s, two Node backends, ${cpus().length} CPUs (${cpus()[0]?.model ?? ''}), node ${process.version}`,
+  );
+  console.table(rows);
+  console.log(
+    `\nfixed-rate load at ${rate} req/s (half of switchboard's single-worker throughput), 5 s:`,
+  );
+  const halfRows = Object.entries(half).map(([name, h]) => ({
+    target: name,
+    'p50 ms': round(h.p50),
+    'p99 ms': round(h.p99),
+    'p99 added vs direct ms': name === 'direct' ? '-' : round(h.p99 - (half.direct?.p99 ?? 0)),
+    errors: h.errors,
+  }));
+  console.table(halfRows);
+
+  const outDir = path.join(repo, 'bench-results');
+  mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, `proxy-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+        wrk: { threads: 1, connections: CONNS, seconds: DURATION },
+        results,
+        half_load: { rate, results: half },
+      },
+      null,
+      2,
+    ),
+  );
+  console.log(`\nresults written to ${path.relative(process.cwd(), file)}`);
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+main()
+  .catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    cleanup();
+    process.exit();
+  });
