@@ -594,7 +594,6 @@ export class ProxyServer
       main.headersTimeout = Math.min(s.headers_timeout, s.request_timeout || Infinity);
       main.requestTimeout = s.request_timeout;
       main.keepAliveTimeout = s.keep_alive_timeout;
-      main.maxHeadersCount = 2000;
       if (this.tls) {
         this.#watchCerts();
         await this.reloadTls().catch(() => {});

@@ -50,6 +50,7 @@ describe('hardening', () => {
     ],
     ['control character in header', 'GET / HTTP/1.1\r\nHost: x\r\nX-Bad: a\x01b\r\n\r\n'],
     ['missing Host in HTTP/1.1', 'GET / HTTP/1.1\r\nX-A: b\r\n\r\n'],
+    ['duplicate Host', 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n'],
     ['garbage request line', 'HELLO\r\n\r\n'],
   ];
 

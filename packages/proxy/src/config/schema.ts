@@ -199,7 +199,6 @@ export const proxyConfigSchema = z.strictObject({
       trusted_proxies: z.array(cidr).default([]),
       health_path: z.union([z.string().startsWith('/'), z.null()]).default('/health'),
       ready_path: z.union([z.string().startsWith('/'), z.null()]).default('/ready'),
-      max_body_size: z.number().int().min(0).optional(),
     })
     .prefault({}),
   tls: z

@@ -86,6 +86,7 @@ export function viewRequest(
   let listed: Set<string> | undefined;
   let upgradeValue: string | undefined;
   let te: string | undefined;
+  let dupHost = false;
 
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
@@ -93,6 +94,7 @@ export function viewRequest(
     const len = name.length;
     // Only names of these lengths need a closer look.
     if (len === 4 && name.toLowerCase() === 'host') {
+      if (host !== undefined) dupHost = true;
       host = value;
       out.push(name, value);
       continue;
@@ -162,6 +164,7 @@ export function viewRequest(
   // node:http reads a request body of unknown framing until close; a proxy must refuse it.
   if (te !== undefined && !/(?:^|,)[ \t]*chunked[ \t]*$/i.test(te)) invalid = 'transfer-encoding';
   else if (host === undefined && req.httpVersionMinor === 1) invalid = 'missing host';
+  else if (dupHost) invalid = 'duplicate host';
   return { clientIp, peerIp, requestId, host, headers, hasBody, invalid };
 }
 
