@@ -1,0 +1,180 @@
+import type { DraggableAttributes, DraggableSyntheticListeners } from '@dnd-kit/core';
+import { useSortable } from '@dnd-kit/sortable';
+import { CSS } from '@dnd-kit/utilities';
+import type { Member, Task } from '@switchboard/core';
+import { memo, type KeyboardEvent, type MouseEvent } from 'react';
+import { colorSlot, dueState, shortDate } from '../lib/format';
+import { paths } from '../router';
+import { AvatarStack } from '../ui/avatar';
+import { Icon } from '../ui/icons';
+import { useBoard } from './board-context';
+
+interface CardBodyProps {
+  task: Task;
+  membersById: Readonly<Record<number, Member>>;
+  pending: boolean;
+  dragging?: boolean;
+  overlay?: boolean;
+  canWrite: boolean;
+  onToggle?: () => void;
+  onOpen?: (event: MouseEvent<HTMLAnchorElement>) => void;
+  onKeyDown?: (event: KeyboardEvent<HTMLAnchorElement>) => void;
+  handleRef?: (node: HTMLElement | null) => void;
+  attributes?: DraggableAttributes;
+  listeners?: DraggableSyntheticListeners;
+  boardId: number;
+}
+
+export function LabelChip({ label }: { label: string }) {
+  return <span className={`label-chip slot-${colorSlot(label.toLowerCase())}`}>{label}</span>;
+}
+
+/** What a card shows; the sortable wrapper adds dragging. */
+export function CardBody({
+  task,
+  membersById,
+  pending,
+  dragging,
+  overlay,
+  canWrite,
+  onToggle,
+  onOpen,
+  onKeyDown,
+  handleRef,
+  attributes,
+  listeners,
+  boardId,
+}: CardBodyProps) {
+  const names = task.assignee_ids.map((id) => membersById[id]?.username ?? `user ${id}`);
+  const due = task.due_at ? dueState(task.due_at, task.completed) : null;
+  const classes = ['card'];
+  if (dragging) classes.push('is-dragging');
+  if (overlay) classes.push('is-overlay');
+  if (pending) classes.push('is-pending');
+  if (task.completed) classes.push('is-done');
+  const saving = task.id < 0;
+  return (
+    <div className={classes.join(' ')} data-task-id={task.id}>
+      <div className="card-top">
+        <button
+          type="button"
+          className="card-check"
+          role="checkbox"
+          aria-checked={task.completed}
+          aria-label={`Completed: ${task.title}`}
+          disabled={!canWrite || saving}
+          onClick={(event) => {
+            event.stopPropagation();
+            onToggle?.();
+          }}
+          onPointerDown={(event) => event.stopPropagation()}
+          tabIndex={overlay ? -1 : 0}
+        >
+          <Icon name="check" />
+        </button>
+        <a
+          ref={handleRef}
+          href={saving ? undefined : paths.task(boardId, task.id)}
+          className="card-title card-link"
+          {...attributes}
+          {...listeners}
+          role={undefined}
+          aria-pressed={undefined}
+          aria-roledescription={canWrite ? 'draggable task' : undefined}
+          aria-disabled={undefined}
+          aria-busy={saving || undefined}
+          tabIndex={overlay ? -1 : 0}
+          onClick={onOpen}
+          onKeyDown={(event) => {
+            listeners?.onKeyDown?.(event);
+            if (!event.defaultPrevented) onKeyDown?.(event);
+          }}
+          draggable={false}
+        >
+          {task.title}
+        </a>
+      </div>
+      {task.labels.length > 0 && (
+        <div className="card-labels">
+          {task.labels.slice(0, 6).map((label) => (
+            <LabelChip key={label} label={label} />
+          ))}
+        </div>
+      )}
+      {(due || task.description || names.length > 0) && (
+        <div className="card-meta">
+          {due && task.due_at && (
+            <span className={`meta-item due due-${due}`} title={`Due ${task.due_at}`}>
+              <Icon name="calendar" />
+              {shortDate(task.due_at)}
+            </span>
+          )}
+          {task.description && (
+            <span className="meta-item" title="Has a description">
+              <Icon name="text" />
+              <span className="visually-hidden">Has a description</span>
+            </span>
+          )}
+          {names.length > 0 && <AvatarStack names={names} size="sm" max={3} />}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** A card in a column: sortable, opens on click/Enter, Space picks it up. */
+export const TaskCard = memo(function TaskCard({
+  task,
+  pending,
+}: {
+  task: Task;
+  pending: boolean;
+}) {
+  const { store, canWrite, openTask, membersById, boardId, deleteTaskWithUndo } = useBoard();
+  const saving = task.id < 0;
+  const {
+    attributes,
+    listeners,
+    setNodeRef,
+    setActivatorNodeRef,
+    transform,
+    transition,
+    isDragging,
+  } = useSortable({
+    id: task.id,
+    data: { type: 'task', columnId: task.column_id },
+    disabled: !canWrite || saving,
+  });
+  const style = { transform: CSS.Translate.toString(transform), transition };
+  return (
+    <div ref={setNodeRef} style={style} className="card-slot">
+      <CardBody
+        task={task}
+        membersById={membersById}
+        pending={pending}
+        dragging={isDragging}
+        canWrite={canWrite}
+        boardId={boardId}
+        handleRef={setActivatorNodeRef}
+        attributes={attributes}
+        listeners={listeners}
+        onToggle={() => store.updateTask(task.id, { completed: !task.completed })}
+        onOpen={(event) => {
+          if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+          event.preventDefault();
+          if (!saving) openTask(task.id);
+        }}
+        onKeyDown={(event) => {
+          if (!canWrite || saving) return;
+          if (event.key === 'x' || event.key === 'X') {
+            event.preventDefault();
+            store.updateTask(task.id, { completed: !task.completed });
+          } else if (event.key === 'Delete' || event.key === 'Backspace') {
+            event.preventDefault();
+            deleteTaskWithUndo(task.id);
+          }
+        }}
+      />
+    </div>
+  );
+});

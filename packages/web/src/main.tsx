@@ -1,0 +1,20 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './app';
+import { applyTheme, watchSystemTheme } from './lib/theme';
+import './styles/tokens.css';
+import './styles/base.css';
+import './styles/components.css';
+import './styles/board.css';
+import './styles/pages.css';
+
+applyTheme();
+watchSystemTheme();
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root');
+createRoot(root).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);
