@@ -38,6 +38,12 @@ export interface HubStats {
   connections: number;
   channels: number;
   subscriptions: number;
+  /** Board signals received (bus messages and own commits). */
+  signals: number;
+  /** Events that came with their signal (no log read needed). */
+  eventsCarried: number;
+  /** Reads of the log (hints, gaps, catch-ups). */
+  logReads: number;
 }
 
 /**
@@ -58,6 +64,7 @@ export class Hub implements BusSink, ConnectionHost {
   private readonly timers: NodeJS.Timeout[] = [];
   private nextId = 1;
   private stopped = false;
+  private counters = { signals: 0, eventsCarried: 0, logReads: 0 };
 
   constructor(readonly deps: HubDeps) {
     this.sendBufferBytes = deps.options.sendBufferBytes;
@@ -72,7 +79,10 @@ export class Hub implements BusSink, ConnectionHost {
     );
     this.allBoards = new AllBoards(this);
     this.channelEnv = {
-      readLog: (boardId, after, limit) => readWireLog(deps.db, boardId, after, limit),
+      readLog: (boardId, after, limit) => {
+        this.counters.logReads += 1;
+        return readWireLog(deps.db, boardId, after, limit);
+      },
       afterDispatch: (channel, entry) => this.afterDispatch(channel, entry),
       endsSubscription: (sub, effect) => this.endsSubscription(sub, effect),
       dropSubscription: (sub) => this.dropForAccess(sub),
@@ -105,13 +115,20 @@ export class Hub implements BusSink, ConnectionHost {
   stats(): HubStats {
     let subscriptions = 0;
     for (const channel of this.channels.values()) subscriptions += channel.subs.size;
-    return { connections: this.conns.size, channels: this.channels.size, subscriptions };
+    return {
+      connections: this.conns.size,
+      channels: this.channels.size,
+      subscriptions,
+      ...this.counters,
+    };
   }
 
   // ---- bus sink ----
 
   onBoard(signal: BoardSignal): void {
     if (this.stopped) return;
+    this.counters.signals += 1;
+    this.counters.eventsCarried += signal.events?.length ?? 0;
     this.touches.touch(signal.boardId, signal.seq);
     const channel = this.channels.get(signal.boardId);
     if (channel) {

@@ -33,7 +33,7 @@ export class PgListener {
 
   constructor(private readonly options: PgListenerOptions) {
     this.checkMs = options.checkMs ?? 10_000;
-    this.maxBackoffMs = options.maxBackoffMs ?? 5_000;
+    this.maxBackoffMs = options.maxBackoffMs ?? 2_000;
   }
 
   /** Registers a handler for a channel (before or after start). */
