@@ -83,10 +83,13 @@ export function sendError(
 }
 
 /** A raw HTTP/1.1 response for sockets node:http has given up on (clientError). */
-export function rawErrorResponse(err: CodedError): string {
+export function rawErrorResponse(err: CodedError, extra: Record<string, string> = {}): string {
   const body = errorBodyJson(err);
+  let head = '';
+  for (const [k, v] of Object.entries(extra)) head += `${k}: ${v}\r\n`;
   return (
     `HTTP/1.1 ${err.status} ${statusText(err.status)}\r\n` +
+    head +
     'Content-Type: application/json; charset=utf-8\r\n' +
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
     'Connection: close\r\n\r\n' +
@@ -102,10 +105,16 @@ function statusText(status: number): string {
       return 'Request Timeout';
     case 413:
       return 'Payload Too Large';
+    case 429:
+      return 'Too Many Requests';
     case 431:
       return 'Request Header Fields Too Large';
+    case 502:
+      return 'Bad Gateway';
     case 503:
       return 'Service Unavailable';
+    case 404:
+      return 'Not Found';
     default:
       return 'Error';
   }

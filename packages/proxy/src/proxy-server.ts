@@ -1,4 +1,4 @@
-import { watchFile, unwatchFile } from 'node:fs';
+import { existsSync, unwatchFile, watchFile } from 'node:fs';
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -251,6 +251,14 @@ export class ProxyServer
       this.adminPort = await listen(admin, cfg.admin.listen.host, cfg.admin.listen.port);
       this.adminUrl = `http://${urlHost(cfg.admin.listen.host)}:${this.adminPort}`;
     }
+    for (const r of this.#routes) {
+      if (r.site && !existsSync(r.site.root)) {
+        this.log.warn(
+          { route: r.name, root: r.site.root },
+          'static root does not exist (yet): requests get 404',
+        );
+      }
+    }
     this.log.info(
       { url: this.url, admin: this.adminUrl || null, pools: [...this.#pools.keys()] },
       'proxy listening',
@@ -474,7 +482,31 @@ export class ProxyServer
       socket.end(rawErrorResponse(proxyError('SB_ERR_ROUTE_NOT_FOUND')));
       return;
     }
-    proxyUpgrade(req, socket, head, route, route.pool, this);
+    const pool = route.pool;
+    if (route.limiter === undefined) {
+      proxyUpgrade(req, socket, head, route, pool, this);
+      return;
+    }
+    // Upgrades count against the route's limits like any request.
+    const clientIp = this.trusted.empty
+      ? normalize(req.socket.remoteAddress)
+      : this.trusted.clientIp(normalize(req.socket.remoteAddress), header(req, 'x-forwarded-for'));
+    route.limiter
+      .check(clientIp, req.headers.authorization, req.headers.cookie)
+      .then((d) => {
+        if (socket.destroyed) return;
+        if (d && !d.allowed) {
+          this.metrics.rateLimited(route.name, d.key);
+          const err = proxyError('SB_ERR_RATE_LIMITED', undefined, {
+            limit: d.key,
+            retry_after_s: d.reset,
+          });
+          socket.end(rawErrorResponse(err, { 'Retry-After': String(d.reset) }));
+          return;
+        }
+        proxyUpgrade(req, socket, head, route, pool, this);
+      })
+      .catch(() => proxyUpgrade(req, socket, head, route, pool, this));
   }
 
   async #onAdmin(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,4 +1,5 @@
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
+import pino from 'pino';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deadPort, startBackend, type TestBackend } from './helpers/backends.js';
@@ -274,6 +275,57 @@ describe('forwarding', () => {
     } finally {
       await p.close();
       await slow.close();
+    }
+  });
+
+  it('writes one JSON access-log line per request (pino), and none when access logging is off', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        for (const l of chunk.toString().split('\n'))
+          if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+        cb();
+      },
+    });
+    const logger = pino({ level: 'info' }, sink);
+    const on = await startTestProxy(
+      {
+        backends: [{ id: 'a', url: a.url }],
+        health: { enabled: false },
+        log: { level: 'info', access: true },
+      },
+      { logger },
+    );
+    const off = await startTestProxy(
+      {
+        backends: [{ id: 'a', url: a.url }],
+        health: { enabled: false },
+        log: { level: 'info', access: false },
+      },
+      { logger },
+    );
+    try {
+      await (
+        await request(on.url + '/logged?x=1', { headers: { 'x-request-id': 'log-1' } })
+      ).body.dump();
+      await (await request(off.url + '/not-logged')).body.dump();
+      await waitFor(() => lines.some((l) => l.msg === 'request'));
+      const access = lines.filter((l) => l.msg === 'request');
+      expect(access).toHaveLength(1);
+      expect(access[0]).toMatchObject({
+        req_id: 'log-1',
+        method: 'GET',
+        path: '/logged?x=1',
+        route: 'default',
+        backend: 'a',
+        status: 200,
+        ip: '127.0.0.1',
+      });
+      expect(access[0]!.ms).toBeTypeOf('number');
+      expect(access[0]!.bytes).toBeGreaterThan(0);
+    } finally {
+      await on.close();
+      await off.close();
     }
   });
 

@@ -136,6 +136,25 @@ describe('retries and failover', () => {
     expect(tried.reduce((x, y) => x + y)).toBe(2); // one try + one retry
   });
 
+  it('runs out of backends before retries, and keeps its counters straight', async () => {
+    const ports = [await deadPort(), await deadPort()];
+    const p = await proxy({
+      backends: ports.map((port, i) => ({ id: `d${i}`, url: `http://127.0.0.1:${port}` })),
+      health: { enabled: false },
+      passive: { enabled: false },
+      retries: { max_retries: 5 },
+    });
+    for (let i = 0; i < 3; i++) {
+      const res = await request(p.url + '/x');
+      expect(res.statusCode).toBe(502);
+      await res.body.dump();
+    }
+    for (const b of p.pools().get('default')!.backends) {
+      expect(b.activeRequests).toBe(0);
+      expect(b.totalRequests).toBe(3); // each request tried both, once
+    }
+  });
+
   it('kills a backend under load: zero failed GETs, and the admin API shows it down within two check intervals', async () => {
     const a = await backend('a');
     const b = await backend('b');

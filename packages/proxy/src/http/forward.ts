@@ -197,6 +197,7 @@ export class Exchange implements Dispatcher.DispatchHandler, PickContext {
   #cookies: Record<string, string> | undefined;
   #error: string | undefined;
   #dispatchedAt = 0;
+  #retries = 0;
 
   constructor(
     req: ProxiedRequest,
@@ -347,10 +348,12 @@ export class Exchange implements Dispatcher.DispatchHandler, PickContext {
     backend.recordResult(false);
     const retryable = this.#canRetry(code);
     if (retryable) {
-      backend.activeRequests--;
-      (this.tried ??= []).push(backend);
-      const next = this.pool.pickExcluding(this, this.tried);
+      const tried = (this.tried ??= []);
+      tried.push(backend);
+      const next = this.pool.pickExcluding(this, tried);
       if (next !== undefined) {
+        backend.activeRequests--;
+        this.#retries++;
         this.env.retried(this.route.name, backend.id, code);
         this.#dispatch(next);
         return;
@@ -430,7 +433,7 @@ export class Exchange implements Dispatcher.DispatchHandler, PickContext {
       bytes: this.bytes,
       requestId: this.view.requestId,
       clientIp: this.view.clientIp,
-      retries: this.tried?.length ?? 0,
+      retries: this.#retries,
       error: this.#error,
     });
   }

@@ -35,6 +35,14 @@ export function connectionListed(
   value: string,
   into: Set<string> | undefined,
 ): Set<string> | undefined {
+  // The usual values name nothing extra: skip the split.
+  const len = value.length;
+  if (
+    (len === 10 || len === 5 || len === 7) &&
+    STANDARD_CONNECTION_TOKENS.has(value.toLowerCase())
+  ) {
+    return into;
+  }
   for (const raw of value.split(',')) {
     const t = raw.trim().toLowerCase();
     if (t && !STANDARD_CONNECTION_TOKENS.has(t)) (into ??= new Set()).add(t);
