@@ -108,5 +108,8 @@ describe('HTTP edges', () => {
     const ready = await alice.get('/ready');
     expect(ready.status).toBe(200);
     expect(ready.body.checks.database).toBe('ok');
+    const databaseOnly = await alice.get('/ready?require=database');
+    expect(databaseOnly.status).toBe(200);
+    expect(databaseOnly.body.status).toBe('ready');
   });
 });

@@ -80,8 +80,9 @@ export function frontDoorConfig({
           url: `http://127.0.0.1:${port}`,
         })),
         strategy: 'round-robin',
-        // /ready fails when the instance cannot reach the database.
-        health: { path: '/ready', interval: '2s', timeout: '1s', rise: 2, fall: 2 },
+        // Out of rotation when the instance cannot reach the database (a bus outage alone
+        // does not stop it serving: events wait in the log).
+        health: { path: '/ready?require=database', interval: '2s', timeout: '1s', rise: 2, fall: 2 },
       },
     },
     routes: [

@@ -12,16 +12,24 @@ export function healthRoutes(app: App, deps: AppDeps) {
     },
   );
 
+  /**
+   * 200 when the database and the bus are reachable. `?require=database`
+   * asks about the database only: load balancers use it, because with the
+   * bus down an instance still serves every request (events wait in the log
+   * and are relayed when the bus returns) and must stay in rotation.
+   */
   app.get(
     '/ready',
     { config: { public: true }, schema: { hide: true } },
-    async (_request, reply) => {
+    async (request, reply) => {
       const readiness = await deps.readiness();
-      if (!readiness.ok) {
+      const databaseOnly = (request.query as { require?: string }).require === 'database';
+      const ok = databaseOnly ? readiness.checks.database === 'ok' : readiness.ok;
+      if (!ok) {
         const err = sbError('SB_ERR_UNAVAILABLE', 'Not ready.', readiness.checks);
         return reply.code(503).send(err.toBody());
       }
-      return { status: 'ready', checks: readiness.checks };
+      return { status: readiness.ok ? 'ready' : 'degraded', checks: readiness.checks };
     },
   );
 }
