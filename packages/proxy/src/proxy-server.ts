@@ -159,7 +159,7 @@ export class ProxyServer
       this.config,
       this.#pools,
       this.#factory,
-      this.#identity,
+      () => this.#identity,
       this.#limiters,
       this.#baseDir,
     );
@@ -599,6 +599,9 @@ export class ProxyServer
       JSON.stringify(next.admin.listen) !== JSON.stringify(prev.admin.listen)
     ) {
       this.log.warn('listen addresses changed; restart the proxy to apply them');
+    }
+    if ((next.tls?.enabled ?? false) !== this.tls) {
+      this.log.warn('tls was switched on or off; restart the proxy to apply it');
     }
     this.config = next;
     this.log.level = next.log.level;

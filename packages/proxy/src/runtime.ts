@@ -15,7 +15,7 @@ export function buildRoutes(
   config: ProxyConfig,
   pools: ReadonlyMap<string, UpstreamPool>,
   factory: LimiterFactory,
-  identity: IdentityResolver,
+  identity: () => IdentityResolver,
   previous: Map<string, RateLimiter>,
   baseDir: string,
 ): { routes: RouteRuntime[]; limiters: Map<string, RateLimiter> } {

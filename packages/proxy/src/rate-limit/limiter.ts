@@ -73,13 +73,14 @@ export class LimiterFactory {
 export class RateLimiter {
   readonly #ip: { cfg: LimitConfig; c: Consumer } | undefined;
   readonly #user: { cfg: LimitConfig; c: Consumer } | undefined;
-  readonly #identity: IdentityResolver;
+  /** Looked up per request: a reload may change the JWT secret or cookie name. */
+  readonly #identity: () => IdentityResolver;
 
   constructor(
     route: string,
     cfg: RouteLimitConfig,
     factory: LimiterFactory,
-    identity: IdentityResolver,
+    identity: () => IdentityResolver,
   ) {
     this.#identity = identity;
     if (cfg.per_ip) this.#ip = { cfg: cfg.per_ip, c: factory.create(cfg.per_ip, `${route}:ip`) };
@@ -95,7 +96,8 @@ export class RateLimiter {
   ): Promise<LimitDecision | undefined> {
     let decision: LimitDecision | undefined;
     if (this.#user) {
-      const user = await this.#identity.userOf(this.#identity.tokenOf(authorization, cookie));
+      const identity = this.#identity();
+      const user = await identity.userOf(identity.tokenOf(authorization, cookie));
       if (user !== undefined) decision = await consume(this.#user, `u:${user}`, 'user');
     }
     if (this.#ip && (decision === undefined || decision.allowed)) {
