@@ -21,7 +21,8 @@ import { AddColumn } from './add-column';
 import { ColumnView } from './column-view';
 import {
   boardAnnouncements,
-  boardCollisions,
+  type CollisionState,
+  createBoardCollisions,
   boardKeyboardCoordinates,
   columnOf,
   kindOf,
@@ -56,6 +57,8 @@ export function BoardCanvas({
   const viewRef = useRef(view);
   viewRef.current = view;
 
+  const collisionState = useRef<CollisionState>({ lastOverId: null, justMoved: false });
+  const collisions = useMemo(() => createBoardCollisions(collisionState.current), []);
   const keyboardCoordinates = useMemo(
     () => boardKeyboardCoordinates((id) => viewRef.current.tasks[id]?.column_id),
     [],
@@ -98,6 +101,8 @@ export function BoardCanvas({
     viewRef.current.tasksByColumn.get(columnId) ?? NO_TASKS;
 
   const onDragStart = ({ active: a }: DragStartEvent) => {
+    collisionState.current.lastOverId = null;
+    collisionState.current.justMoved = false;
     if (kindOf(a) === 'column') {
       setActive({ kind: 'column', id: columnOf(a) as number });
       return;
@@ -120,7 +125,10 @@ export function BoardCanvas({
     const task = viewRef.current.tasks[id];
     const overColumn = columnOf(over);
     if (!task || overColumn === undefined || overColumn === task.column_id) return;
-    // Into another column: show the card there (a preview, not sent yet).
+    // Into another column: show the card there (a preview, not sent yet), and
+    // hold the target for a frame while the columns re-layout.
+    collisionState.current.justMoved = true;
+    requestAnimationFrame(() => (collisionState.current.justMoved = false));
     if (kindOf(over) === 'task') {
       const translated = a.rect.current.translated;
       const below = translated ? translated.top > over.rect.top + over.rect.height / 2 : false;
@@ -198,7 +206,7 @@ export function BoardCanvas({
   return (
     <DndContext
       sensors={sensors}
-      collisionDetection={boardCollisions}
+      collisionDetection={collisions}
       measuring={{ droppable: { strategy: MeasuringStrategy.WhileDragging } }}
       accessibility={{ announcements, screenReaderInstructions }}
       onDragStart={onDragStart}

@@ -65,16 +65,21 @@ export const ColumnView = memo(function ColumnView({
     () => (filter ? tasks.filter((t) => matchesFilter(filter, t, membersById)) : tasks),
     [tasks, filter, membersById],
   );
-  const ids = useMemo(() => visible.map((t) => t.id), [visible]);
 
   const scrollRef = useRef<HTMLDivElement | null>(null);
   const virtualizer = useVirtualizer({
     count: visible.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ESTIMATED_CARD,
-    overscan: 6,
+    overscan: 4,
     getItemKey: (index) => visible[index]?.id ?? index,
   });
+
+  // Only the rendered window takes part in sorting: dnd-kit measures and
+  // re-sorts every item it is given, and a 1 000-card column would make each
+  // drag move (and each preview into another column) cost O(column).
+  const virtualItems = virtualizer.getVirtualItems();
+  const windowIds = virtualItems.map((item) => (visible[item.index] as Task).id);
 
   const wip = wipState(tasks.length, column.wip_limit);
   const titleId = `column-title-${column.id}`;
@@ -179,11 +184,11 @@ export const ColumnView = memo(function ColumnView({
         ) : (
           <SortableContext
             id={`col-${column.id}`}
-            items={ids}
+            items={windowIds}
             strategy={verticalListSortingStrategy}
           >
             <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-              {virtualizer.getVirtualItems().map((item) => {
+              {virtualItems.map((item) => {
                 const task = visible[item.index] as Task;
                 return (
                   <div
@@ -193,10 +198,9 @@ export const ColumnView = memo(function ColumnView({
                     role="listitem"
                     style={{
                       position: 'absolute',
-                      top: 0,
+                      top: item.start,
                       left: 0,
                       width: '100%',
-                      transform: `translateY(${item.start}px)`,
                     }}
                   >
                     <TaskCard task={task} pending={pendingIds.has(task.id)} />

@@ -2,10 +2,12 @@ import {
   type Announcements,
   closestCenter,
   closestCorners,
+  type Collision,
   type CollisionDetection,
   type DroppableContainer,
   type KeyboardCoordinateGetter,
   pointerWithin,
+  type UniqueIdentifier,
 } from '@dnd-kit/core';
 import type { Column, Task } from '@switchboard/core';
 
@@ -19,44 +21,63 @@ export function columnOf(container: { data: { current?: Record<string, unknown> 
   return container.data.current?.columnId as number | undefined;
 }
 
+export interface CollisionState {
+  /** The last target found, kept while the pointer is between targets. */
+  lastOverId: UniqueIdentifier | null;
+  /** Set for a frame after the card jumped to another column, while layout settles. */
+  justMoved: boolean;
+}
+
 /**
  * Columns only collide with columns. A task prefers the card under the
  * pointer; over a column's empty space, the nearest card of that column (or
- * the column itself when it is empty); without a pointer (keyboard), corners.
+ * the column itself when it is empty). Between columns (in the gap) and for a
+ * frame after the card jumped columns, the previous target stands — otherwise
+ * the card would flip back and forth between two columns. Without a pointer
+ * (keyboard), the closest corners.
  */
-export const boardCollisions: CollisionDetection = (args) => {
-  const type = args.active.data.current?.type as DragKind | undefined;
-  if (type === 'column') {
-    return closestCenter({
-      ...args,
-      droppableContainers: args.droppableContainers.filter((c) => kindOf(c) === 'column'),
-    });
-  }
-  const targets = args.droppableContainers.filter(
-    (c) => kindOf(c) === 'task' || kindOf(c) === 'column-body',
-  );
-  if (args.pointerCoordinates) {
-    const hits = pointerWithin({ ...args, droppableContainers: targets });
-    const card = hits.find((h) => {
-      const c = targets.find((t) => t.id === h.id);
-      return c && kindOf(c) === 'task' && c.id !== args.active.id;
-    });
-    if (card) return [card];
-    const body = hits.find((h) => {
-      const c = targets.find((t) => t.id === h.id);
-      return c && kindOf(c) === 'column-body';
-    });
-    if (body) {
-      const container = targets.find((t) => t.id === body.id) as DroppableContainer;
-      const cards = targets.filter(
-        (t) => kindOf(t) === 'task' && columnOf(t) === columnOf(container),
-      );
-      if (cards.length === 0) return [body];
-      return closestCenter({ ...args, droppableContainers: cards });
+export function createBoardCollisions(state: CollisionState): CollisionDetection {
+  const remember = (result: Collision[]): Collision[] => {
+    state.lastOverId = result[0]?.id ?? null;
+    return result;
+  };
+  return (args) => {
+    const type = args.active.data.current?.type as DragKind | undefined;
+    if (type === 'column') {
+      return closestCenter({
+        ...args,
+        droppableContainers: args.droppableContainers.filter((c) => kindOf(c) === 'column'),
+      });
     }
-  }
-  return closestCorners({ ...args, droppableContainers: targets });
-};
+    const targets = args.droppableContainers.filter(
+      (c) => kindOf(c) === 'task' || kindOf(c) === 'column-body',
+    );
+    const last = state.lastOverId;
+    if (state.justMoved && last !== null && targets.some((t) => t.id === last)) {
+      return [{ id: last }];
+    }
+    if (!args.pointerCoordinates) {
+      return remember(closestCorners({ ...args, droppableContainers: targets }));
+    }
+    // Which column is the pointer in? Then only that column's cards.
+    const bodies = targets.filter((c) => kindOf(c) === 'column-body');
+    const [body] = pointerWithin({ ...args, droppableContainers: bodies });
+    if (!body) {
+      return last !== null && targets.some((t) => t.id === last) ? [{ id: last }] : [];
+    }
+    const container = bodies.find((b) => b.id === body.id) as DroppableContainer;
+    const cards = targets.filter(
+      (t) => kindOf(t) === 'task' && columnOf(t) === columnOf(container),
+    );
+    const hit = pointerWithin({
+      ...args,
+      droppableContainers: cards.filter((c) => c.id !== args.active.id),
+    })[0];
+    if (hit) return remember([hit]);
+    if (cards.length === 0) return remember([body]);
+    return remember(closestCenter({ ...args, droppableContainers: cards }));
+  };
+}
 
 /** Neighbours of `id` in `list` once it sits at `index` (for after_id/before_id). */
 export function neighboursAt(

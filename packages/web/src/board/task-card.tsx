@@ -1,6 +1,5 @@
 import type { DraggableAttributes, DraggableSyntheticListeners } from '@dnd-kit/core';
 import { useSortable } from '@dnd-kit/sortable';
-import { CSS } from '@dnd-kit/utilities';
 import type { Member, Task } from '@switchboard/core';
 import { memo, type KeyboardEvent, type MouseEvent } from 'react';
 import { colorSlot, dueState, shortDate } from '../lib/format';
@@ -145,7 +144,13 @@ export const TaskCard = memo(function TaskCard({
     data: { type: 'task', columnId: task.column_id },
     disabled: !canWrite || saving,
   });
-  const style = { transform: CSS.Translate.toString(transform), transition };
+  // 2D translate: a 3D one would give every shifted card its own compositor layer.
+  const style = {
+    transform: transform
+      ? `translate(${Math.round(transform.x)}px, ${Math.round(transform.y)}px)`
+      : undefined,
+    transition,
+  };
   return (
     <div ref={setNodeRef} style={style} className="card-slot">
       <CardBody

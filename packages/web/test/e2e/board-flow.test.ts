@@ -27,7 +27,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const column = (title: string) => page.locator('section.column', { hasText: title }).first();
+/** A column by its exact title (each column is a region labelled by its title). */
+const column = (title: string) => page.getByRole('region', { name: title, exact: true });
 const card = (title: string) => page.locator('.card', { hasText: title }).first();
 const cardTitles = (col: Locator) => col.locator('.card .card-link').allTextContents();
 

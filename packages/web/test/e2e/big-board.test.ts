@@ -1,0 +1,226 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type BoardDetail, initialRanks } from '@switchboard/core';
+import pg from 'pg';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Account,
+  api,
+  launchBrowser,
+  registerAccount,
+  signedInContext,
+  uniqueName,
+} from './support/browser';
+import { type E2EStack, startE2EStack } from './support/stack';
+
+/**
+ * A board with 5 000 tasks: how long from the data arriving to the board on
+ * screen, and whether dragging stays smooth. Records figures (for
+ * docs/web.md); asserts only that everything rendered and worked.
+ */
+const TASKS = 5000;
+const COLUMNS = ['Backlog', 'To do', 'In progress', 'Review', 'Done'];
+const resultsDir = path.resolve(import.meta.dirname, '../../../../test-results');
+
+let stack: E2EStack;
+let browser: Browser;
+let account: Account;
+let board: BoardDetail;
+let page: Page;
+
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([startE2EStack({ instances: 2 }), launchBrowser()]);
+  account = await registerAccount(stack.url, uniqueName('big'));
+  board = await api<BoardDetail>(stack.url, account, 'POST', '/api/boards', {
+    title: 'Five thousand cards',
+    columns: COLUMNS,
+  });
+  // Bulk-load straight into the database: 5 000 API calls would test the write path, not the UI.
+  const client = new pg.Client({ connectionString: stack.databaseUrl });
+  await client.connect();
+  try {
+    const perColumn = TASKS / COLUMNS.length;
+    const ranks = initialRanks(perColumn);
+    const labels = ['bug', 'feature', 'infra', 'docs', 'design', 'perf'];
+    const rows: unknown[] = [];
+    const values: string[] = [];
+    board.columns.forEach((column, c) => {
+      for (let i = 0; i < perColumn; i++) {
+        const n = c * perColumn + i + 1;
+        const base = rows.length;
+        values.push(
+          `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6})`,
+        );
+        rows.push(
+          board.id,
+          column.id,
+          `Task ${n}: ${['Investigate', 'Implement', 'Document', 'Review', 'Ship'][n % 5]} item ${n}`,
+          ranks[i],
+          n % 3 === 0 ? [labels[n % labels.length], labels[(n + 2) % labels.length]] : [],
+          account.id,
+        );
+      }
+    });
+    for (let i = 0; i < values.length; i += 1000) {
+      const chunk = values.slice(i, i + 1000);
+      const params = rows.slice(i * 6, (i + chunk.length) * 6);
+      await client.query(
+        `INSERT INTO tasks (board_id, column_id, title, position, labels, created_by) VALUES ${chunk
+          .map((_, j) => chunk[j]!.replace(/\$(\d+)/g, (_m, d) => `$${Number(d) - i * 6}`))
+          .join(', ')}`,
+        params,
+      );
+    }
+  } finally {
+    await client.end();
+  }
+  const context = await signedInContext(browser, stack.url, account, { width: 1600, height: 900 });
+  page = await context.newPage();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+interface Timing {
+  responseToData: number;
+  dataToPaint: number;
+  responseToPaint: number;
+}
+
+async function loadBoard(): Promise<Timing> {
+  await page.goto(`${stack.url}/boards/${board.id}`);
+  await page.locator('.card').first().waitFor({ timeout: 30_000 });
+  const timing = await page.waitForFunction(
+    () => {
+      const get = (name: string) => performance.getEntriesByName(name).at(-1)?.startTime;
+      const response = get('board:response');
+      const data = get('board:data');
+      const painted = get('board:painted');
+      if (response === undefined || data === undefined || painted === undefined) return null;
+      return {
+        responseToData: data - response,
+        dataToPaint: painted - data,
+        responseToPaint: painted - response,
+      };
+    },
+    undefined,
+    { timeout: 30_000 },
+  );
+  return (await timing.jsonValue()) as Timing;
+}
+
+/** A column by its exact title (each column is a region labelled by its title). */
+const columnNamed = (title: string) => page.getByRole('region', { name: title, exact: true });
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+describe('a board with 5 000 tasks', () => {
+  const results: Record<string, unknown> = {};
+
+  it('renders, and records how long from data arrival to first paint', async () => {
+    const runs: Timing[] = [];
+    for (let i = 0; i < 4; i++) runs.push(await loadBoard());
+    const measured = runs.slice(1); // the first warms caches (bundle parse, JIT)
+    results.render = {
+      runs,
+      median_data_to_paint_ms: Math.round(median(measured.map((r) => r.dataToPaint))),
+      median_response_to_paint_ms: Math.round(median(measured.map((r) => r.responseToPaint))),
+      median_json_download_and_parse_ms: Math.round(median(measured.map((r) => r.responseToData))),
+    };
+    console.log('5 000-task board render:', JSON.stringify(results.render));
+
+    // Every column shows its count; only the visible cards are in the DOM.
+    for (const title of COLUMNS) {
+      await expect
+        .poll(() => columnNamed(title).locator('.count').textContent())
+        .toBe(String(TASKS / COLUMNS.length));
+    }
+    const cardsInDom = await page.locator('.card').count();
+    results.cards_in_dom = cardsInDom;
+    expect(cardsInDom).toBeGreaterThan(10);
+    expect(cardsInDom).toBeLessThan(400);
+    mkdirSync(resultsDir, { recursive: true });
+    await page.screenshot({ path: path.join(resultsDir, 'big-board.png') });
+  }, 120_000);
+
+  it('keeps dragging smooth, and the move lands', async () => {
+    await page.locator('.conn-live').waitFor({ timeout: 15_000 });
+    const source = columnNamed('Backlog').locator('.card').nth(2);
+    const title = (await source.locator('.card-link').textContent()) ?? '';
+    const target = columnNamed('Review').locator('.card').nth(1);
+    const a = (await source.boundingBox())!;
+    const b = (await target.boundingBox())!;
+    await page.evaluate(() => {
+      const w = window as unknown as { __frames: number[]; __recording: boolean };
+      w.__frames = [];
+      w.__recording = true;
+      const tick = (t: number) => {
+        w.__frames.push(t);
+        if (w.__recording) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(a.x + a.width / 2 + 10, a.y + a.height / 2 + 10, { steps: 3 });
+    const steps = 60;
+    for (let i = 1; i <= steps; i++) {
+      const x = a.x + a.width / 2 + ((b.x - a.x) * i) / steps;
+      const y = a.y + a.height / 2 + ((b.y - a.y) * i) / steps;
+      await page.mouse.move(x, y);
+      await page.waitForTimeout(16);
+    }
+    await page.mouse.up();
+    const frames = await page.evaluate(() => {
+      const w = window as unknown as { __frames: number[]; __recording: boolean };
+      w.__recording = false;
+      return w.__frames;
+    });
+    const gaps = frames.slice(1).map((t, i) => t - (frames[i] as number));
+    const sorted = [...gaps].sort((x, y) => x - y);
+    results.drag = {
+      frames: frames.length,
+      mean_frame_ms: Math.round((gaps.reduce((s, g) => s + g, 0) / gaps.length) * 10) / 10,
+      p95_frame_ms: Math.round((sorted[Math.floor(sorted.length * 0.95)] ?? 0) * 10) / 10,
+      max_frame_ms: Math.round((sorted.at(-1) ?? 0) * 10) / 10,
+      long_frames_over_50ms: gaps.filter((g) => g > 50).length,
+    };
+    console.log('drag across columns on the 5 000-task board:', JSON.stringify(results.drag));
+
+    await expect
+      .poll(async () => {
+        const now = await api<BoardDetail>(stack.url, account, 'GET', `/api/boards/${board.id}`);
+        const task = now.tasks.find((t) => t.title === title);
+        return now.columns.find((c) => c.id === task?.column_id)?.title;
+      })
+      .toBe('Review');
+  }, 60_000);
+
+  it('applies a live event on the big board quickly', async () => {
+    const started = Date.now();
+    await api(stack.url, account, 'POST', '/api/tasks', {
+      board_id: board.id,
+      column_id: board.columns[0]!.id,
+      title: 'Live on a big board',
+      after_id: null,
+      before_id: null,
+    });
+    await columnNamed('Backlog')
+      .locator('.count')
+      .filter({ hasText: '1000' })
+      .waitFor({ state: 'detached', timeout: 5000 });
+    results.live_event_ms = Date.now() - started;
+    console.log(`a live event reached the 5 000-task board in ${results.live_event_ms} ms`);
+    results.machine = {
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model,
+      memory_gb: Math.round(os.totalmem() / 2 ** 30),
+      chromium: browser.version(),
+    };
+    writeFileSync(path.join(resultsDir, 'big-board.json'), JSON.stringify(results, null, 2));
+  }, 30_000);
+});
