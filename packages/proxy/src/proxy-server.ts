@@ -225,7 +225,8 @@ export class ProxyServer
     this.port = await listen(main, cfg.listen.host, cfg.listen.port);
     this.url = `${this.tls ? 'https' : 'http'}://${urlHost(cfg.listen.host)}:${this.port}`;
 
-    if (this.tls && cfg.tls?.redirect_listen && !worker) {
+    // Cluster workers share this listener too (node:cluster hands connections round).
+    if (this.tls && cfg.tls?.redirect_listen) {
       const r = createHttpServer((req, res) => {
         const host = (req.headers.host ?? urlHost(cfg.listen.host)).replace(/:\d+$/, '');
         const port = this.port === 443 ? '' : `:${this.port}`;

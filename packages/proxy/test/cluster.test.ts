@@ -1,24 +1,30 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseProxyConfig, startProxy, type RunningProxy } from '../src/index.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Analytics, parseProxyConfig, startProxy, type RunningProxy } from '../src/index.js';
 import { startBackend, type TestBackend } from './helpers/backends.js';
 import { silentLogger, waitFor } from './helpers/proxy.js';
 
 /** workers: 2 — the primary hosts the admin API over both workers. */
 describe('cluster mode', () => {
+  let dir: string;
   let a: TestBackend;
   let b: TestBackend;
   let proxy: RunningProxy;
 
   beforeAll(async () => {
     [a, b] = await Promise.all([startBackend('a'), startBackend('b')]);
+    dir = await mkdtemp(path.join(tmpdir(), 'sb-proxy-cluster-'));
     proxy = await startProxy(
       parseProxyConfig({
         workers: 2,
+        data_dir: dir,
         listen: '127.0.0.1:0',
         admin: { listen: '127.0.0.1:0' },
         log: { level: 'silent', access: false },
-        analytics: { persist: false },
+        analytics: { persist: true },
         backends: [{ id: 'a', url: a.url }],
         health: { interval: '1h' },
         rate_limit: { default: { per_ip: { limit: 30, window: '1m' } } },
@@ -29,6 +35,7 @@ describe('cluster mode', () => {
   afterAll(async () => {
     await proxy.close();
     await Promise.all([a.close(), b.close()]);
+    await rm(dir, { recursive: true, force: true });
   });
 
   async function admin(method: string, path: string, body?: unknown) {
@@ -92,5 +99,11 @@ describe('cluster mode', () => {
       await res.body.dump();
     }
     expect(codes.filter((c) => c === 200)).toHaveLength(8);
+  });
+
+  it('saves the merged analytics on close', async () => {
+    await proxy.close();
+    const saved = await Analytics.fromFile(path.join(dir, 'proxy-analytics.json'));
+    expect(saved.query({ window: 3_600_000 }).totals.requests).toBe(32);
   });
 });

@@ -4,7 +4,16 @@ import type { ProxyConfig } from '../config/load.js';
 
 /** IPC between the cluster primary and its workers; `sb` tells ours from other IPC users. */
 export type ToWorker =
-  | { sb: 'proxy'; id: number; type: 'start'; config: ProxyConfig; baseDir: string; grace: number }
+  | {
+      sb: 'proxy';
+      id: number;
+      type: 'start';
+      config: ProxyConfig;
+      baseDir: string;
+      grace: number;
+      /** Saved analytics, handed to worker 1 so queries include history. */
+      analytics: unknown;
+    }
   | { sb: 'proxy'; id: number; type: 'admin'; method: string; url: string; body: string }
   | { sb: 'proxy'; id: number; type: 'metrics' | 'analytics' | 'tls' | 'close' | 'backends' }
   | { sb: 'proxy'; id: number; type: 'reload'; config: ProxyConfig }

@@ -116,13 +116,30 @@ class ClusterProxy implements RunningProxy {
       ).unref();
     });
     await ready;
-    const baseDir = this.#opts.baseDir ?? process.cwd();
+    const cfg = this.config;
+    // Worker 1 carries the saved history (the file is only written at shutdown, so a
+    // restarted worker 1 gets it again without double counting).
+    let analytics: unknown = null;
+    if (slot === 0 && cfg.analytics.enabled && cfg.analytics.persist) {
+      analytics = (
+        await Analytics.fromFile(this.#analyticsPath()).catch(() => new Analytics())
+      ).toJSON();
+    }
     return (await this.#ask(worker, {
       type: 'start',
-      config: { ...this.config, analytics: { ...this.config.analytics, persist: false } },
-      baseDir,
+      config: { ...cfg, analytics: { ...cfg.analytics, persist: false } },
+      baseDir: this.#baseDir(),
       grace: this.#opts.shutdownGraceMs ?? 10_000,
-    } as Request)) as { port: number; url: string };
+      analytics,
+    })) as { port: number; url: string };
+  }
+
+  #baseDir(): string {
+    return this.#opts.baseDir ?? process.cwd();
+  }
+
+  #analyticsPath(): string {
+    return path.resolve(this.#baseDir(), this.config.data_dir, 'proxy-analytics.json');
   }
 
   #onMessage(worker: Worker, raw: unknown): void {
@@ -276,12 +293,9 @@ class ClusterProxy implements RunningProxy {
     );
     const cfg = this.config;
     if (cfg.analytics.enabled && cfg.analytics.persist) {
-      const file = path.resolve(
-        this.#opts.baseDir ?? process.cwd(),
-        cfg.data_dir,
-        'proxy-analytics.json',
-      );
-      const merged = await Analytics.fromFile(file).catch(() => new Analytics());
+      // Worker 1 started with the saved history, so the dumps hold it all.
+      const file = this.#analyticsPath();
+      const merged = new Analytics();
       for (const d of dumps) if (d.status === 'fulfilled') merged.merge(d.value);
       await merged
         .save(file)

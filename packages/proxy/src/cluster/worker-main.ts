@@ -48,6 +48,7 @@ async function handle(m: ToWorker): Promise<unknown> {
         worker: { relayAdmin },
       });
       await proxy.start();
+      if (m.analytics) proxy.analytics?.load(m.analytics);
       return { port: proxy.port, url: proxy.url };
     }
     case 'admin':
