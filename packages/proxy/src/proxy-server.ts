@@ -346,10 +346,8 @@ export class ProxyServer
       void this.#onAdmin(req, res);
       return;
     }
-    const route = this.#router.match(
-      this.#router.routes.length > 1 ? req.headers.host : undefined,
-      p,
-    );
+    const router = this.#router;
+    const route = router.match(router.usesHost ? req.headers.host : undefined, p);
     if (route === undefined) {
       sendError(res, proxyError('SB_ERR_ROUTE_NOT_FOUND'));
       return;

@@ -42,8 +42,9 @@ export class Router {
     this.#anyHost = this.#routes.every((r) => r.host === undefined && r.wildcardHost === undefined);
   }
 
-  get routes(): RouteRuntime[] {
-    return this.#routes.map((c) => c.route);
+  /** Whether any route looks at the Host header (else the hot path need not read it). */
+  get usesHost(): boolean {
+    return !this.#anyHost;
   }
 
   /** `path` has no query string; `hostHeader` may carry a port. */
