@@ -229,3 +229,69 @@ describe('strategy distributions', () => {
     expect(c.setCookie).toContain(`sb_backend=${fallback?.id}`);
   });
 });
+
+describe('strategies through the proxy', () => {
+  it('sticky-cookie pins a client and re-pins it when its backend is drained', async () => {
+    const { startBackend } = await import('../helpers/backends.js');
+    const { startTestProxy } = await import('../helpers/proxy.js');
+    const { request } = await import('undici');
+    const [a, b] = await Promise.all([startBackend('a'), startBackend('b')]);
+    const p = await startTestProxy({
+      backends: [
+        { id: 'a', url: a.url },
+        { id: 'b', url: b.url },
+      ],
+      strategy: { name: 'sticky-cookie', cookie: 'sb_backend' },
+      health: { enabled: false },
+    });
+    try {
+      const first = await request(p.url + '/');
+      await first.body.dump();
+      const pinned = first.headers['x-served-by'] as string;
+      const cookie = (first.headers['set-cookie'] as string).split(';')[0] as string;
+      expect(cookie).toBe(`sb_backend=${pinned}`);
+      for (let i = 0; i < 5; i++) {
+        const r = await request(p.url + '/', { headers: { cookie } });
+        expect(r.headers['x-served-by']).toBe(pinned);
+        expect(r.headers['set-cookie']).toBeUndefined();
+        await r.body.dump();
+      }
+      p.pools().get('default')!.get(pinned)!.drain(0);
+      const moved = await request(p.url + '/', { headers: { cookie } });
+      await moved.body.dump();
+      expect(moved.headers['x-served-by']).not.toBe(pinned);
+      expect(moved.headers['set-cookie']).toContain(`sb_backend=${moved.headers['x-served-by']}`);
+    } finally {
+      await p.close();
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('consistent-hash keeps a header key on one backend through the proxy', async () => {
+    const { startBackend } = await import('../helpers/backends.js');
+    const { startTestProxy } = await import('../helpers/proxy.js');
+    const { request } = await import('undici');
+    const backends = await Promise.all(['a', 'b', 'c'].map((n) => startBackend(n)));
+    const p = await startTestProxy({
+      backends: backends.map((x) => ({ id: x.name, url: x.url })),
+      strategy: { name: 'consistent-hash', header: 'x-user-id' },
+      health: { enabled: false },
+    });
+    try {
+      const owners = new Map<string, string>();
+      for (let round = 0; round < 3; round++) {
+        for (let u = 0; u < 12; u++) {
+          const r = await request(p.url + '/', { headers: { 'x-user-id': `user-${u}` } });
+          await r.body.dump();
+          const by = r.headers['x-served-by'] as string;
+          if (round === 0) owners.set(`user-${u}`, by);
+          else expect(by).toBe(owners.get(`user-${u}`));
+        }
+      }
+      expect(new Set(owners.values()).size).toBeGreaterThan(1);
+    } finally {
+      await p.close();
+      await Promise.all(backends.map((x) => x.close()));
+    }
+  });
+});
