@@ -1,6 +1,5 @@
 import type { User } from '@switchboard/core';
-import { useEffect, useState } from 'react';
-import { AdminPage } from './admin/admin-page';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { errorText } from './api/error-text';
 import { setTheme, effectiveTheme } from './lib/theme';
 import { useShortcut } from './lib/shortcuts';
@@ -18,6 +17,9 @@ import { RequestsPanel } from './ui/requests-panel';
 import { ShortcutsDialog } from './ui/shortcuts-dialog';
 import { ThemeToggle } from './ui/theme-toggle';
 import { Toaster } from './ui/toasts';
+
+// The dashboard (and its chart library) loads only when someone opens it.
+const AdminPage = lazy(() => import('./admin/admin-page').then((m) => ({ default: m.AdminPage })));
 
 export function App() {
   const session = useSession();
@@ -64,7 +66,9 @@ export function App() {
         onRequests={() => setRequestsOpen((o) => !o)}
         onHelp={() => setHelpOpen(true)}
       >
-        <AdminPage />
+        <Suspense fallback={<Splash />}>
+          <AdminPage />
+        </Suspense>
       </Shell>
     );
   } else if (session.status === 'loading') {

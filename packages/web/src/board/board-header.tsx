@@ -112,7 +112,7 @@ export function BoardHeader({
         {!openMode && (
           <button
             type="button"
-            className="btn btn-secondary btn-sm"
+            className="btn btn-secondary btn-sm members-button"
             onClick={() => setMembersOpen(true)}
             aria-label={`Members (${view.members.length})`}
           >

@@ -106,7 +106,7 @@ function WipDialog({
             inputMode="numeric"
             placeholder="No limit"
             value={value}
-            autoFocus
+            data-autofocus
             aria-invalid={error ? true : undefined}
             aria-describedby={`wip-hint-${column.id}`}
             onChange={(e) => setValue(e.target.value)}

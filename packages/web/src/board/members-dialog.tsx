@@ -91,8 +91,8 @@ export function MembersDialog({
               <Icon name="alert" /> {formError}
             </div>
           )}
-          <div style={{ display: 'flex', gap: 8, alignItems: 'flex-start', flexWrap: 'wrap' }}>
-            <div className="field" style={{ flex: '1 1 180px' }}>
+          <div className="member-form">
+            <div className="field">
               <label className="label" htmlFor="member-username">
                 Add someone by username
               </label>
@@ -106,13 +106,8 @@ export function MembersDialog({
                 aria-describedby={errors.username ? 'member-username-error' : undefined}
                 onChange={(e) => setUsername(e.target.value)}
               />
-              {errors.username && (
-                <p className="field-error" id="member-username-error">
-                  {errors.username}
-                </p>
-              )}
             </div>
-            <div className="field" style={{ flex: '0 0 120px' }}>
+            <div className="field">
               <label className="label" htmlFor="member-role">
                 Role
               </label>
@@ -129,16 +124,16 @@ export function MembersDialog({
                 ))}
               </select>
             </div>
-            <button
-              type="submit"
-              className="btn btn-primary"
-              style={{ marginTop: 25 }}
-              disabled={busy}
-            >
+            <button type="submit" className="btn btn-primary" disabled={busy}>
               {busy ? <span className="spinner" aria-hidden="true" /> : <Icon name="plus" />}
               Add
             </button>
           </div>
+          {errors.username && (
+            <p className="field-error" id="member-username-error" style={{ marginTop: 6 }}>
+              {errors.username}
+            </p>
+          )}
           <p className="hint" style={{ marginTop: 6 }}>
             {roleHelp[role]}
           </p>

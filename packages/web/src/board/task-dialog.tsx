@@ -30,7 +30,20 @@ export function TaskDialog({
       onClose={onClose}
       className="task-dialog"
       title={task ? task.title : 'Task not found'}
-      header={task ? <TitleField task={task} /> : undefined}
+      header={
+        task ? (
+          <div className="task-heading">
+            <TitleField task={task} />
+            <p className="task-subtitle">
+              in{' '}
+              <strong>
+                {view.columns.find((c) => c.id === task.column_id)?.title ?? 'a column'}
+              </strong>
+              {task.id < 0 && ' · saving…'}
+            </p>
+          </div>
+        ) : undefined
+      }
     >
       {task ? (
         <TaskBody task={task} view={view} onClose={onClose} />
@@ -73,7 +86,7 @@ function TitleField({ task }: { task: Task }) {
     if (parsed.data !== task.title) store.updateTask(task.id, { title: parsed.data }, base.current);
   };
   return (
-    <div style={{ flex: 1, minWidth: 0 }}>
+    <>
       <textarea
         className="task-title-input"
         aria-label="Task title"
@@ -96,21 +109,16 @@ function TitleField({ task }: { task: Task }) {
         }}
       />
       {error && <p className="field-error">{error}</p>}
-    </div>
+    </>
   );
 }
 
 function TaskBody({ task, view, onClose }: { task: Task; view: BoardView; onClose: () => void }) {
   const { store, canWrite, membersById, deleteTaskWithUndo } = useBoard();
-  const column = view.columns.find((c) => c.id === task.column_id);
   const creator = membersById[task.created_by]?.username;
   const due = task.due_at ? dueState(task.due_at, task.completed) : null;
   return (
     <>
-      <p className="task-subtitle" style={{ marginTop: -8, marginBottom: 16 }}>
-        in <strong>{column?.title ?? 'a column'}</strong>
-        {task.id < 0 && ' · saving…'}
-      </p>
       <div className="task-layout">
         <div>
           <div className="section">

@@ -300,7 +300,7 @@ function RenameDialog({
           <input
             id="rename-board-title"
             className="input"
-            autoFocus
+            data-autofocus
             value={title}
             aria-invalid={error ? true : undefined}
             onChange={(e) => setTitle(e.target.value)}

@@ -41,6 +41,11 @@ export function Dialog({
     if (open && !dialog.open) {
       const opener = document.activeElement as HTMLElement | null;
       dialog.showModal();
+      // The element marked data-autofocus, else the dialog itself (so a title
+      // field does not look like it is being edited the moment it opens).
+      const target = dialog.querySelector<HTMLElement>('[data-autofocus]');
+      if (target) target.focus();
+      else dialog.focus();
       return () => {
         if (dialog.open) dialog.close();
         if (opener && document.contains(opener)) opener.focus();
@@ -53,6 +58,7 @@ export function Dialog({
   return (
     <dialog
       ref={ref}
+      tabIndex={-1}
       className={`dialog${wide ? ' dialog-wide' : ''} ${className}`}
       aria-labelledby={ariaLabel ? undefined : titleId}
       aria-label={ariaLabel}

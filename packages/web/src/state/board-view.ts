@@ -1,0 +1,70 @@
+import { type BoardState, type Column, compareRanks, type Member } from '@switchboard/core';
+import { BoardDraft } from './draft';
+import { applyOp, type Op, type OpBody } from './ops';
+import type { BoardView } from './store-types';
+import type { TaskIndex } from './task-index';
+
+const NO_IDS: ReadonlySet<number> = new Set();
+
+/**
+ * Builds what the user sees: the confirmed state with the pending ops (and a
+ * drag preview) applied. Sorted column and member lists are cached by the
+ * identity of their source records, so an event about a task reuses them.
+ */
+export class ViewBuilder {
+  private columnsCache: { source: BoardState['columns']; list: Column[] } | null = null;
+  private membersCache: { source: BoardState['members']; list: Member[] } | null = null;
+
+  build(
+    confirmed: BoardState,
+    index: TaskIndex,
+    pendingOps: readonly Op[],
+    preview: OpBody | null,
+  ): BoardView {
+    const c = confirmed;
+    const ops: readonly (Op | OpBody)[] = preview ? [...pendingOps, preview] : pendingOps;
+    let board = c.board;
+    let tasks = c.tasks;
+    let columns = c.columns;
+    let tasksByColumn = index;
+    let pendingTaskIds: ReadonlySet<number> = NO_IDS;
+    if (ops.length > 0) {
+      const pending = new Set<number>();
+      const draft = new BoardDraft({ board, tasks, columns, members: c.members, index });
+      for (const op of ops) {
+        applyOp(draft, op);
+        if ('state' in op && op.state !== 'acked') {
+          if (op.kind === 'task.create') pending.add(op.tempId);
+          else if (op.kind === 'task.update' || op.kind === 'task.move') pending.add(op.taskId);
+        }
+      }
+      ({ board, tasks, columns, index: tasksByColumn } = draft);
+      if (pending.size > 0) pendingTaskIds = pending;
+    }
+    let columnList: Column[];
+    if (this.columnsCache?.source === columns) columnList = this.columnsCache.list;
+    else {
+      columnList = Object.values(columns).sort(
+        (a, b) => compareRanks(a.position, b.position) || a.id - b.id,
+      );
+      if (columns === c.columns) this.columnsCache = { source: columns, list: columnList };
+    }
+    if (this.membersCache?.source !== c.members) {
+      this.membersCache = {
+        source: c.members,
+        list: Object.values(c.members).sort((a, b) => a.username.localeCompare(b.username)),
+      };
+    }
+    return {
+      board,
+      columns: columnList,
+      tasksByColumn,
+      tasks,
+      members: this.membersCache.list,
+      membersById: c.members,
+      seq: c.seq,
+      deleted: c.deleted,
+      pendingTaskIds,
+    };
+  }
+}

@@ -1,0 +1,81 @@
+import type { Board, Column, Member, PresenceViewer, Task } from '@switchboard/core';
+import type { BoardPatch, ColumnPatch, TaskPatch } from './ops';
+import type { BoardTransport } from './transport';
+
+/** What the board screen renders: confirmed state + pending ops. */
+export interface BoardView {
+  board: Board;
+  /** In position order. */
+  columns: readonly Column[];
+  /** Column id → its tasks in position order. Unchanged columns keep their array. */
+  tasksByColumn: ReadonlyMap<number, readonly Task[]>;
+  tasks: Readonly<Record<number, Task>>;
+  members: readonly Member[];
+  membersById: Readonly<Record<number, Member>>;
+  seq: number;
+  deleted: boolean;
+  /** Tasks with a change the server has not confirmed yet. */
+  pendingTaskIds: ReadonlySet<number>;
+}
+
+export interface Conflict {
+  id: number;
+  kind: 'task' | 'column' | 'board';
+  entityId: number;
+  /** What the user tried to save. */
+  mine: TaskPatch | ColumnPatch | BoardPatch;
+  /** The server's current version (details.current). */
+  theirs: Task | Column | Board;
+}
+
+export interface BoardMeta {
+  presence: readonly PresenceViewer[];
+  conflicts: readonly Conflict[];
+  /** Fetching missed events over REST. */
+  catchingUp: boolean;
+  /** Ops not yet acknowledged by the server. */
+  unsaved: number;
+  /** Set when the viewer lost access (removed from the board, board gone). */
+  accessLost: string | null;
+}
+
+export interface SyncStats {
+  applied: number;
+  duplicates: number;
+  gaps: number;
+  snapshots: number;
+}
+
+export interface StoreNotice {
+  kind: 'error' | 'info';
+  message: string;
+  error?: unknown;
+  /** Offer to try the failed action again. */
+  retry?: () => void;
+}
+
+export interface Scheduler {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  now(): number;
+}
+
+export const realScheduler: Scheduler = {
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
+  now: () => Date.now(),
+};
+
+export interface BoardStoreOptions {
+  transport: BoardTransport;
+  viewerId: number;
+  /** Errors and info for the user (toasts). */
+  onNotice?: (notice: StoreNotice) => void;
+  /** An op was acknowledged (the sync layer catches up over REST when the socket is down). */
+  onAcked?: () => void;
+  /** How listeners are told about changes; default synchronous. The app coalesces per frame. */
+  scheduleNotify?: (notify: () => void) => void;
+  scheduler?: Scheduler;
+  /** How long a deleted task stays restorable before the DELETE is sent. */
+  undoWindowMs?: number;
+}
