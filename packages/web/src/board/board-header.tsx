@@ -77,7 +77,7 @@ export function BoardHeader({
           id="board-filter"
           className="input"
           type="search"
-          placeholder="Filter: words, #label, @person"
+          placeholder="Filter: text, #label, @name"
           value={query}
           onChange={(e) => onQuery(e.target.value)}
           onKeyDown={(e) => {

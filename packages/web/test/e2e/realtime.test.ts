@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import type { BoardDetail } from '@switchboard/core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +15,7 @@ import {
 import { type E2EStack, startE2EStack } from './support/stack';
 
 /** Two people on one board, and an API instance dying under one of them. */
+const resultsDir = path.resolve(import.meta.dirname, '../../../../test-results');
 let stack: E2EStack;
 let browser: Browser;
 let ann: Account;
@@ -148,6 +151,38 @@ describe('real time', () => {
     console.log(`propagation: create ${created} ms, move ${moved} ms, complete ${completed} ms`);
   }, 30_000);
 
+  it('shows a conflicting edit and lets the user keep theirs', async () => {
+    const board = await api<BoardDetail>(stack.url, ann, 'GET', `/api/boards/${boardId}`);
+    const target = board.tasks.find((t) => t.title === 'Review the API')!;
+    await card(annPage, 'Review the API').locator('.card-link').click();
+    const dialog = annPage.getByRole('dialog');
+    const title = dialog.getByLabel('Task title');
+    await title.click();
+    // Bob renames it while Ann is typing.
+    await api(stack.url, bob, 'PATCH', `/api/tasks/${target.id}`, {
+      title: 'Review the public API',
+    });
+    await card(annPage, 'Review the public API').waitFor({ timeout: 2000 });
+    await title.fill('Review the API docs');
+    await title.press('Enter');
+    const conflict = annPage.getByRole('dialog', { name: 'Someone else changed this first' });
+    await conflict.waitFor({ timeout: 5000 });
+    await conflict.locator('td.theirs', { hasText: 'Review the public API' }).waitFor();
+    await conflict.locator('td.mine', { hasText: 'Review the API docs' }).waitFor();
+    mkdirSync(resultsDir, { recursive: true });
+    await annPage.screenshot({ path: path.join(resultsDir, 'conflict.png') });
+    await conflict.getByRole('button', { name: 'Keep my change' }).click();
+    await expect
+      .poll(async () => {
+        const t = await api<{ title: string }>(stack.url, ann, 'GET', `/api/tasks/${target.id}`);
+        return t.title;
+      })
+      .toBe('Review the API docs');
+    await card(bobPage, 'Review the API docs').waitFor({ timeout: 2000 });
+    await annPage.keyboard.press('Escape');
+    await annPage.waitForURL(new RegExp(`/boards/${boardId}$`));
+  }, 30_000);
+
   it('recovers when the API instance holding the socket dies, and misses nothing', async () => {
     expect(annSocketBackend).toMatch(/^api-\d+$/);
     const victim = stack.apiPids().get(annSocketBackend as string);
@@ -177,6 +212,7 @@ describe('real time', () => {
     const tag = board.tasks.find((t) => t.title === 'Tag v1.2')!;
     await api(stack.url, bob, 'PATCH', `/api/tasks/${tag.id}`, { column_id: done.id });
     const notes = board.tasks.find((t) => t.title === 'Write release notes')!;
+    expect(notes).toBeDefined();
     await api(stack.url, bob, 'PATCH', `/api/tasks/${notes.id}`, {
       title: 'Write the release notes',
     });
