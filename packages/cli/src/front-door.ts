@@ -82,7 +82,13 @@ export function frontDoorConfig({
         strategy: 'round-robin',
         // Out of rotation when the instance cannot reach the database (a bus outage alone
         // does not stop it serving: events wait in the log).
-        health: { path: '/ready?require=database', interval: '2s', timeout: '1s', rise: 2, fall: 2 },
+        health: {
+          path: '/ready?require=database',
+          interval: '2s',
+          timeout: '1s',
+          rise: 2,
+          fall: 2,
+        },
       },
     },
     routes: [
