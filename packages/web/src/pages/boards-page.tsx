@@ -32,6 +32,12 @@ export function BoardsPage({ openMode }: { openMode: boolean }) {
   }, []);
   useEffect(() => {
     void refresh();
+    // Someone may have shared a board meanwhile: look again when the tab comes back.
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') void refresh();
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => document.removeEventListener('visibilitychange', onVisible);
   }, [refresh]);
 
   const act = async (action: () => Promise<unknown>, message: string) => {
