@@ -3,7 +3,14 @@ import path from 'node:path';
 import type { BoardDetail } from '@switchboard/core';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Account, api, launchBrowser, uniqueName, watchErrors } from './support/browser';
+import {
+  type Account,
+  api,
+  browserTestsEnabled,
+  launchBrowser,
+  uniqueName,
+  watchErrors,
+} from './support/browser';
 import { type E2EStack, startE2EStack } from './support/stack';
 
 /** One user's whole path through the app, in a real Chromium against `switchboard up`. */
@@ -16,6 +23,7 @@ let boardId: number;
 const resultsDir = path.resolve(import.meta.dirname, '../../../../test-results');
 
 beforeAll(async () => {
+  if (!browserTestsEnabled) return;
   [stack, browser] = await Promise.all([startE2EStack(), launchBrowser()]);
   const context = await browser.newContext({ viewport: { width: 1400, height: 860 } });
   page = await context.newPage();
@@ -55,7 +63,7 @@ async function mouseDrag(from: Locator, to: Locator, offsetY = 0) {
   await page.mouse.up();
 }
 
-describe('board flow', () => {
+describe.skipIf(!browserTestsEnabled)('board flow', () => {
   it('registers through the form and creates a board', async () => {
     await page.goto(stack.url);
     await page.waitForURL(/\/login/);

@@ -1,6 +1,18 @@
+import { existsSync } from 'node:fs';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * Browser tests need Debian's Chromium (`.ci/run` installs it). Without it they
+ * skip, loudly — except in CI, where a missing browser is a failure.
+ */
+export const browserTestsEnabled = existsSync(executablePath) || process.env.CI === 'true';
+if (!browserTestsEnabled) {
+  console.warn(
+    `SKIPPING browser tests: no Chromium at ${executablePath} (apt-get install chromium, or set CHROMIUM_PATH)`,
+  );
+}
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
