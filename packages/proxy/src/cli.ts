@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, parseProxyConfig, type ProxyConfig } from './config/load.js';
-import { startProxy, type RunningProxy } from './proxy-server.js';
+import { startProxy } from './start.js';
+import type { RunningProxy } from './types.js';
 
 const USAGE = `usage: switchboard proxy [--config FILE] [--backend URL ...] [--tls] [--port N] [--admin ADDR]
 

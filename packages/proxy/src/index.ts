@@ -13,7 +13,9 @@ export {
   type BackendConfig,
 } from './config/load.js';
 export { parseDuration, parseListen } from './config/duration.js';
-export { startProxy, ProxyServer, type RunningProxy, type StartOptions } from './proxy-server.js';
+export { startProxy } from './start.js';
+export { ProxyServer } from './proxy-server.js';
+export type { RunningProxy, StartOptions } from './types.js';
 export { runProxyCli, buildCliConfig } from './cli.js';
 export { proxyErrors, proxyError, type ProxyErrorCode } from './errors.js';
 export { Analytics, type AnalyticsQuery, type AnalyticsResult } from './analytics/engine.js';

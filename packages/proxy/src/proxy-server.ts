@@ -1,4 +1,4 @@
-import { existsSync, unwatchFile, watchFile } from 'node:fs';
+import { existsSync } from 'node:fs';
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -6,77 +6,34 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
-import { handleAdmin, writeReply, type AdminControl, type AdminReply } from './admin/api.js';
+import { handleAdmin, writeReply, type AdminControl } from './admin/api.js';
 import { readText } from './admin/body.js';
 import { Analytics } from './analytics/engine.js';
 import type { Backend, BackendSnapshot, CheckResult } from './backend.js';
 import { isLoopback, type ProxyConfig } from './config/load.js';
-import { CodedError, proxyError, rawErrorResponse, sendError } from './errors.js';
+import { CodedError, proxyError, sendError } from './errors.js';
 import type { HealthEvent } from './health/state.js';
 import { TrustedProxies } from './http/client-ip.js';
-import { capConnections, isRefused, onClientError } from './http/clients.js';
+import { capConnections, onClientError } from './http/clients.js';
 import type { DoneInfo, ProxyObserver } from './http/exchange-types.js';
-import { Exchange, viewRequest } from './http/forward.js';
+import { FrontDoor, type FrontContext } from './http/front.js';
 import { Router, type RouteRuntime } from './http/router.js';
-import { proxyUpgrade, type TunnelEnv } from './http/upgrade.js';
 import { createLogger, type Logger } from './logging.js';
 import { ProxyMetrics } from './metrics.js';
 import { IdentityResolver } from './rate-limit/identity.js';
-import { LimiterFactory, type LimitDecision, type RateLimiter } from './rate-limit/limiter.js';
+import { LimiterFactory, type RateLimiter } from './rate-limit/limiter.js';
+import { listen, sleep, urlHost } from './listen.js';
 import { buildRoutes } from './runtime.js';
-import { ensureSelfSigned, readKeyPair, type KeyPair } from './tls/certs.js';
+import type { RunningProxy, StartOptions } from './types.js';
+import { TlsFiles } from './tls/tls-files.js';
 import { UpstreamPool, type PoolListener, type PoolOptions } from './upstream-pool.js';
-
-export interface StartOptions {
-  logger?: Logger;
-  /** Replaces the HTTP health probe (tests). */
-  probe?: PoolOptions['probe'];
-  /** Re-read by `POST /admin/reload` (runProxyCli sets it). */
-  reloadConfig?: () => Promise<ProxyConfig>;
-  /** Base for relative paths (static roots, data_dir); default: cwd. */
-  baseDir?: string;
-  /** How long close() waits for in-flight requests before cutting them. */
-  shutdownGraceMs?: number;
-  /**
-   * Cluster worker mode (set by the cluster primary): no admin or redirect
-   * listener, no analytics file; /admin on the main listener is relayed here.
-   */
-  worker?: {
-    relayAdmin: (
-      method: string,
-      url: string,
-      auth: string | undefined,
-      body: string,
-    ) => Promise<AdminReply>;
-  };
-}
-
-export interface RunningProxy {
-  readonly url: string;
-  /** '' when the admin listener is disabled. */
-  readonly adminUrl: string;
-  readonly port: number;
-  readonly adminPort: number;
-  readonly config: ProxyConfig;
-  /** Worker processes (1: this process serves requests itself). */
-  readonly workers: number;
-  reload(config: ProxyConfig): Promise<void>;
-  reloadTls(): Promise<{ reloaded: boolean; source?: string }>;
-  close(): Promise<void>;
-  /** Backends with state and stats (in cluster mode: summed over workers, refreshed each second). */
-  backends(): BackendSnapshot[];
-}
-
-const TEXT_OK = 'OK';
 
 /** The proxy: listeners, routing, forwarding, admin; one instance per startProxy. */
 export class ProxyServer
-  implements ProxyObserver, PoolListener, AdminControl, TunnelEnv, RunningProxy
+  implements ProxyObserver, PoolListener, AdminControl, FrontContext, RunningProxy
 {
   config: ProxyConfig;
   readonly log: Logger;
@@ -97,8 +54,7 @@ export class ProxyServer
   #main: Server | undefined;
   #admin: Server | undefined;
   #redirect: Server | undefined;
-  #keyPair: KeyPair | undefined;
-  #watched: string[] = [];
+  #tlsFiles: TlsFiles | undefined;
   #closing = false;
   readonly #retired: UpstreamPool[] = [];
   #ownsLogger: boolean;
@@ -208,15 +164,18 @@ export class ProxyServer
     };
     let main: Server;
     if (this.tls) {
-      this.#keyPair = await this.#loadKeyPair();
-      main = createHttpsServer({ ...serverOpts, cert: this.#keyPair.cert, key: this.#keyPair.key });
-      this.#watchCerts();
+      const files = new TlsFiles(() => this.config, this.#baseDir, this.log);
+      this.#tlsFiles = files;
+      const pair = await files.load();
+      main = createHttpsServer({ ...serverOpts, cert: pair.cert, key: pair.key });
+      files.watch(() => void this.reloadTls().catch(() => {}));
     } else {
       main = createHttpServer(serverOpts);
     }
-    main.on('request', (req: IncomingMessage, res: ServerResponse) => this.#onRequest(req, res));
+    const front = new FrontDoor(this);
+    main.on('request', (req: IncomingMessage, res: ServerResponse) => front.onRequest(req, res));
     main.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-      this.#onUpgrade(req, socket, head),
+      front.onUpgrade(req, socket, head),
     );
     main.on('clientError', onClientError);
     capConnections(main, () => this.config.server.max_connections, this.metrics, !this.tls);
@@ -246,7 +205,7 @@ export class ProxyServer
       if (!cfg.admin.token && !isLoopback(cfg.admin.listen.host)) {
         throw new Error('admin.token is required when the admin API listens beyond loopback');
       }
-      const admin = createHttpServer((req, res) => void this.#onAdmin(req, res));
+      const admin = createHttpServer((req, res) => void this.onAdmin(req, res));
       admin.on('clientError', onClientError);
       this.#admin = admin;
       this.adminPort = await listen(admin, cfg.admin.listen.host, cfg.admin.listen.port);
@@ -266,249 +225,17 @@ export class ProxyServer
     );
   }
 
-  async #loadKeyPair(): Promise<KeyPair> {
-    const t = this.config.tls;
-    if (t?.cert && t.key)
-      return readKeyPair(path.resolve(this.#baseDir, t.cert), path.resolve(this.#baseDir, t.key));
-    return ensureSelfSigned(path.resolve(this.#baseDir, this.config.data_dir));
-  }
-
-  #watchCerts(): void {
-    for (const f of this.#watched) unwatchFile(f);
-    this.#watched = [];
-    const t = this.config.tls;
-    if (!t?.watch || !t.cert || !t.key) return;
-    let timer: NodeJS.Timeout | undefined;
-    for (const f of [t.cert, t.key].map((p) => path.resolve(this.#baseDir, p))) {
-      watchFile(f, { interval: 1000, persistent: false }, () => {
-        // cert and key are usually replaced together: wait for both.
-        clearTimeout(timer);
-        timer = setTimeout(() => void this.reloadTls().catch(() => {}), 200);
-      });
-      this.#watched.push(f);
-    }
-  }
-
   /** Re-reads the certificate (or self-signed pair) and swaps it in for new handshakes. */
   async reloadTls(): Promise<{ reloaded: boolean; source?: string }> {
-    if (!this.tls || !this.#main) return { reloaded: false };
-    try {
-      const pair = await this.#loadKeyPair();
-      (this.#main as HttpsServer).setSecureContext({
-        cert: pair.cert,
-        key: pair.key,
-      });
-      this.#keyPair = pair;
-      this.log.info({ source: pair.source }, 'tls certificate reloaded');
-      return { reloaded: true, source: pair.source };
-    } catch (e) {
-      this.log.error(
-        { err: (e as Error).message },
-        'tls certificate reload failed; keeping the old one',
-      );
-      throw proxyError('SB_ERR_VALIDATION', `Certificate reload failed: ${(e as Error).message}`);
-    }
+    if (!this.#tlsFiles || !this.#main) return { reloaded: false };
+    return this.#tlsFiles.reload(this.#main as HttpsServer);
   }
 
-  // ---- request path ----------------------------------------------------
-
-  #onRequest(req: IncomingMessage, res: ServerResponse): void {
-    if (isRefused(req.socket)) {
-      res.destroy();
-      return;
-    }
-    const url = req.url as string;
-    const q = url.indexOf('?');
-    const p = q === -1 ? url : url.slice(0, q);
-    const s = this.config.server;
-    if (p === s.health_path) {
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': 2 });
-      res.end(req.method === 'HEAD' ? undefined : TEXT_OK);
-      return;
-    }
-    if (p === s.ready_path) {
-      this.#ready(req, res);
-      return;
-    }
-    if (url.charCodeAt(0) !== 47 /* / */) {
-      sendError(
-        res,
-        proxyError('SB_ERR_BAD_REQUEST', 'Only origin-form request targets are accepted.'),
-      );
-      return;
-    }
-    const admin = this.config.admin;
-    if (
-      admin.token !== undefined &&
-      admin.expose_on_main &&
-      (p === '/admin' || p.startsWith('/admin/'))
-    ) {
-      void this.#onAdmin(req, res);
-      return;
-    }
-    const router = this.#router;
-    const route = router.match(router.usesHost ? req.headers.host : undefined, p);
-    if (route === undefined) {
-      sendError(res, proxyError('SB_ERR_ROUTE_NOT_FOUND'));
-      return;
-    }
-    const started = performance.now();
-    if (route.limiter !== undefined) {
-      const peer = req.socket.remoteAddress;
-      const clientIp = this.trusted.empty
-        ? normalize(peer)
-        : this.trusted.clientIp(normalize(peer), header(req, 'x-forwarded-for'));
-      route.limiter
-        .check(clientIp, req.headers.authorization, req.headers.cookie)
-        .then((d) => this.#afterLimit(req, res, route, started, d))
-        .catch((e: unknown) => {
-          this.log.error({ err: (e as Error).message }, 'rate limiter failed');
-          this.#dispatch(req, res, route, started, undefined);
-        });
-      return;
-    }
-    this.#dispatch(req, res, route, started, undefined);
+  get router(): Router {
+    return this.#router;
   }
 
-  #afterLimit(
-    req: IncomingMessage,
-    res: ServerResponse,
-    route: RouteRuntime,
-    started: number,
-    d: LimitDecision | undefined,
-  ): void {
-    if (res.destroyed) return;
-    const headers = d ? limitHeaders(d) : undefined;
-    if (d && !d.allowed) {
-      this.metrics.rateLimited(route.name, d.key);
-      const h: Record<string, string> = { 'retry-after': String(d.reset) };
-      for (let i = 0; i < (headers as string[]).length; i += 2)
-        h[(headers as string[])[i] as string] = (headers as string[])[i + 1] as string;
-      sendError(
-        res,
-        proxyError('SB_ERR_RATE_LIMITED', undefined, { limit: d.key, retry_after_s: d.reset }),
-        h,
-      );
-      this.#record(req, route, 429, started, 0);
-      return;
-    }
-    this.#dispatch(req, res, route, started, headers);
-  }
-
-  #dispatch(
-    req: IncomingMessage,
-    res: ServerResponse,
-    route: RouteRuntime,
-    started: number,
-    extra: string[] | undefined,
-  ): void {
-    if (route.site !== undefined) {
-      if (req.headers.host === undefined && req.httpVersionMinor === 1) {
-        refuse(res, 'missing host');
-        return;
-      }
-      if (extra)
-        for (let i = 0; i < extra.length; i += 2)
-          res.setHeader(extra[i] as string, extra[i + 1] as string);
-      res.once('finish', () =>
-        this.#record(
-          req,
-          route,
-          res.statusCode,
-          started,
-          Number(res.getHeader('content-length') ?? 0),
-        ),
-      );
-      const url = req.url as string;
-      const q = url.indexOf('?');
-      route.site.serve(req, res, q === -1 ? url : url.slice(0, q)).catch((e: unknown) => {
-        this.log.error({ err: (e as Error).message }, 'static serving failed');
-        sendError(res, proxyError('SB_ERR_INTERNAL'));
-      });
-      return;
-    }
-    const pool = route.pool as UpstreamPool;
-    const view = viewRequest(req, this.trusted, this.tls, false);
-    if (view.invalid !== undefined) {
-      refuse(res, view.invalid);
-      return;
-    }
-    const ex = new Exchange(req, res, route, pool, this, view, started);
-    ex.extraHeaders = extra;
-    ex.start();
-  }
-
-  #ready(req: IncomingMessage, res: ServerResponse): void {
-    for (const p of this.#pools.values()) {
-      if (p.usable().length > 0) {
-        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': 2 });
-        res.end(req.method === 'HEAD' ? undefined : TEXT_OK);
-        return;
-      }
-    }
-    sendError(res, proxyError('SB_ERR_NO_BACKEND', 'No backend is up.'));
-  }
-
-  #record(
-    req: IncomingMessage,
-    route: RouteRuntime,
-    status: number,
-    started: number,
-    bytes: number,
-  ): void {
-    this.requestDone({
-      route: route.name,
-      backend: undefined,
-      method: req.method as string,
-      path: req.url as string,
-      status,
-      durationMs: performance.now() - started,
-      bytes,
-      requestId: header(req, 'x-request-id') ?? '',
-      clientIp: normalize(req.socket.remoteAddress),
-      retries: 0,
-      error: undefined,
-    });
-  }
-
-  #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
-    const url = req.url as string;
-    const q = url.indexOf('?');
-    const p = q === -1 ? url : url.slice(0, q);
-    const route = url.charCodeAt(0) === 47 ? this.#router.match(req.headers.host, p) : undefined;
-    if (route === undefined || route.pool === undefined) {
-      socket.end(rawErrorResponse(proxyError('SB_ERR_ROUTE_NOT_FOUND')));
-      return;
-    }
-    const pool = route.pool;
-    if (route.limiter === undefined) {
-      proxyUpgrade(req, socket, head, route, pool, this);
-      return;
-    }
-    // Upgrades count against the route's limits like any request.
-    const clientIp = this.trusted.empty
-      ? normalize(req.socket.remoteAddress)
-      : this.trusted.clientIp(normalize(req.socket.remoteAddress), header(req, 'x-forwarded-for'));
-    route.limiter
-      .check(clientIp, req.headers.authorization, req.headers.cookie)
-      .then((d) => {
-        if (socket.destroyed) return;
-        if (d && !d.allowed) {
-          this.metrics.rateLimited(route.name, d.key);
-          const err = proxyError('SB_ERR_RATE_LIMITED', undefined, {
-            limit: d.key,
-            retry_after_s: d.reset,
-          });
-          socket.end(rawErrorResponse(err, { 'Retry-After': String(d.reset) }));
-          return;
-        }
-        proxyUpgrade(req, socket, head, route, pool, this);
-      })
-      .catch(() => proxyUpgrade(req, socket, head, route, pool, this));
-  }
-
-  async #onAdmin(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async onAdmin(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const relay = this.#opts.worker?.relayAdmin;
     if (relay) {
       try {
@@ -562,9 +289,6 @@ export class ProxyServer
     this.metrics.retried(route, reason);
     this.log.debug({ route, backend, reason }, 'retrying on another backend');
   }
-
-  tunnelOpened(): void {}
-  tunnelClosed(): void {}
 
   upgradeDone(info: { route: string; backend: string | undefined; status: number }): void {
     this.metrics.upgraded(info.route, info.backend, info.status);
@@ -629,7 +353,7 @@ export class ProxyServer
       main.requestTimeout = s.request_timeout;
       main.keepAliveTimeout = s.keep_alive_timeout;
       if (this.tls) {
-        this.#watchCerts();
+        this.#tlsFiles?.watch(() => void this.reloadTls().catch(() => {}));
         await this.reloadTls().catch(() => {});
       }
     }
@@ -645,7 +369,7 @@ export class ProxyServer
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
-    for (const f of this.#watched) unwatchFile(f);
+    this.#tlsFiles?.unwatch();
     const grace = this.#opts.shutdownGraceMs ?? 10_000;
     const closing = [this.#main, this.#admin, this.#redirect]
       .filter((s): s is Server => s !== undefined)
@@ -690,74 +414,4 @@ export class ProxyServer
   }
 }
 
-/** A 400 for a request whose framing cannot be trusted: the connection is closed after it. */
-function refuse(res: ServerResponse, reason: string): void {
-  res.shouldKeepAlive = false;
-  sendError(res, proxyError('SB_ERR_BAD_REQUEST', undefined, { reason }), { connection: 'close' });
-}
-
-function limitHeaders(d: LimitDecision): string[] {
-  return [
-    'ratelimit-limit',
-    String(d.limit),
-    'ratelimit-remaining',
-    String(d.remaining),
-    'ratelimit-reset',
-    String(d.reset),
-  ];
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function normalize(ip: string | undefined): string {
-  if (!ip) return '';
-  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
-}
-
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
-  if (host === '::') return '[::1]';
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-}
-
-function listen(server: Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
-    server.once('error', onError);
-    server.listen({ host, port }, () => {
-      server.removeListener('error', onError);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/**
- * Starts the proxy (main listener, optional redirect listener and admin API).
- * With `workers` > 1 this process becomes a cluster primary: the workers serve
- * traffic and this process hosts the admin API over all of them.
- */
-export async function startProxy(
-  config: ProxyConfig,
-  opts: StartOptions = {},
-): Promise<RunningProxy> {
-  const workers = config.workers === 'auto' ? availableParallelism() : config.workers;
-  if (workers > 1 && opts.worker === undefined) {
-    const { startCluster } = await import('./cluster/primary.js');
-    return startCluster(config, workers, opts);
-  }
-  const server = new ProxyServer(config, opts);
-  try {
-    await server.start();
-  } catch (e) {
-    await server.close().catch(() => {});
-    throw e;
-  }
-  return server;
-}
+export type { RunningProxy, StartOptions } from './types.js';

@@ -9,7 +9,7 @@ import type { TrustedProxies } from './client-ip.js';
 import { parseCookie } from './cookies.js';
 import type { ProxiedRequest } from './exchange-types.js';
 import { upstreamPath, type RouteRuntime } from './router.js';
-import { viewRequest, type ClientView } from './forward.js';
+import { viewRequest, type ClientView } from './client-view.js';
 
 const MAX_RESPONSE_HEAD = 64 * 1024;
 
@@ -17,8 +17,6 @@ export interface TunnelEnv {
   readonly tls: boolean;
   readonly trusted: TrustedProxies;
   readonly connectTimeout: number;
-  tunnelOpened(backend: Backend): void;
-  tunnelClosed(backend: Backend): void;
   upgradeDone(info: {
     route: string;
     backend: string | undefined;
@@ -149,7 +147,7 @@ export function proxyUpgrade(
       env.upgradeDone({ route: route.name, backend: backend.id, status, view });
       client.write(headText + extra + '\r\n\r\n');
       if (rest.length) client.write(rest);
-      if (status === 101) tunnel(client, upstream, backend, env);
+      if (status === 101) tunnel(client, upstream, backend);
       else {
         const len = /\r\ncontent-length:[ \t]*(\d+)/i.exec(headText)?.[1];
         relayRefusal(client, upstream, len === undefined ? -1 : Number(len) - rest.length);
@@ -161,10 +159,9 @@ export function proxyUpgrade(
 }
 
 /** Both directions piped; either side closing (or failing) closes the other. */
-function tunnel(client: Duplex, upstream: Socket, backend: Backend, env: TunnelEnv): void {
+function tunnel(client: Duplex, upstream: Socket, backend: Backend): void {
   backend.websockets.add(client);
   backend.activeWebSockets++;
-  env.tunnelOpened(backend);
   upstream.on('error', noop);
   let closed = false;
   const close = (): void => {
@@ -172,7 +169,6 @@ function tunnel(client: Duplex, upstream: Socket, backend: Backend, env: TunnelE
     closed = true;
     backend.websockets.delete(client);
     backend.activeWebSockets--;
-    env.tunnelClosed(backend);
     client.destroy();
     upstream.destroy();
   };
