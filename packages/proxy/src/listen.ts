@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import type { ProxyConfig } from './config/load.js';
 import type { AddressInfo } from 'node:net';
 
 /** A host for URLs: wildcard binds become loopback, IPv6 gets brackets. */
@@ -21,4 +22,34 @@ export function listen(server: Server, host: string, port: number): Promise<numb
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** node:http options of the main listener, from `server:`. */
+export function mainServerOptions(cfg: ProxyConfig) {
+  const s = cfg.server;
+  // node requires headersTimeout <= requestTimeout.
+  const headersTimeout = Math.min(s.headers_timeout, s.request_timeout || Infinity);
+  return {
+    maxHeaderSize: s.max_header_size,
+    headersTimeout,
+    requestTimeout: s.request_timeout,
+    keepAliveTimeout: s.keep_alive_timeout,
+    // Checked by the proxy so the answer is a coded 400 like every other.
+    requireHostHeader: false,
+    // How often node looks for timed-out requests: fine enough for the timeout.
+    connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(headersTimeout / 4))),
+  };
+}
+
+/** The plain-HTTP listener that sends everyone to https on the main port (308 keeps the method). */
+export function createRedirectServer(listenHost: string, mainPort: () => number): Server {
+  return createServer((req, res) => {
+    const host = (req.headers.host ?? urlHost(listenHost)).replace(/:\d+$/, '');
+    const port = mainPort() === 443 ? '' : `:${mainPort()}`;
+    res.writeHead(308, {
+      location: `https://${host}${port}${req.url ?? '/'}`,
+      'content-length': 0,
+    });
+    res.end();
+  });
 }

@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { ProxyConfig } from './config/load.js';
+import type { DoneInfo } from './http/exchange-types.js';
 
 export type { Logger };
 
@@ -11,5 +12,25 @@ export function createLogger(config: ProxyConfig): Logger {
   return pino(
     { level: config.log.level, base: { component: 'proxy' } },
     pino.destination({ sync: false, minLength: 4096 }),
+  );
+}
+
+/** One access-log line: request id, method, path, route, backend, status, duration, bytes. */
+export function logAccess(log: Logger, info: DoneInfo): void {
+  log.info(
+    {
+      req_id: info.requestId,
+      method: info.method,
+      path: info.path,
+      route: info.route,
+      backend: info.backend,
+      status: info.status,
+      ms: Math.round(info.durationMs * 100) / 100,
+      bytes: info.bytes,
+      ip: info.clientIp,
+      retries: info.retries || undefined,
+      err: info.error,
+    },
+    'request',
   );
 }

@@ -21,11 +21,11 @@ import { capConnections, onClientError } from './http/clients.js';
 import type { DoneInfo, ProxyObserver } from './http/exchange-types.js';
 import { FrontDoor, type FrontContext } from './http/front.js';
 import { Router, type RouteRuntime } from './http/router.js';
-import { createLogger, type Logger } from './logging.js';
+import { createLogger, logAccess, type Logger } from './logging.js';
 import { ProxyMetrics } from './metrics.js';
 import { IdentityResolver } from './rate-limit/identity.js';
 import { LimiterFactory, type RateLimiter } from './rate-limit/limiter.js';
-import { listen, sleep, urlHost } from './listen.js';
+import { createRedirectServer, listen, mainServerOptions, sleep, urlHost } from './listen.js';
 import { buildRoutes } from './runtime.js';
 import type { RunningProxy, StartOptions } from './types.js';
 import { TlsFiles } from './tls/tls-files.js';
@@ -152,16 +152,7 @@ export class ProxyServer
       }
     }
     const s = cfg.server;
-    const headersTimeout = Math.min(s.headers_timeout, s.request_timeout || Infinity);
-    const serverOpts = {
-      maxHeaderSize: s.max_header_size,
-      headersTimeout,
-      requestTimeout: s.request_timeout,
-      keepAliveTimeout: s.keep_alive_timeout,
-      // Checked by the proxy so the answer is a coded 400 like every other.
-      requireHostHeader: false,
-      connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(headersTimeout / 4))),
-    };
+    const serverOpts = mainServerOptions(cfg);
     let main: Server;
     if (this.tls) {
       const files = new TlsFiles(() => this.config, this.#baseDir, this.log);
@@ -186,15 +177,7 @@ export class ProxyServer
 
     // Cluster workers share this listener too (node:cluster hands connections round).
     if (this.tls && cfg.tls?.redirect_listen) {
-      const r = createHttpServer((req, res) => {
-        const host = (req.headers.host ?? urlHost(cfg.listen.host)).replace(/:\d+$/, '');
-        const port = this.port === 443 ? '' : `:${this.port}`;
-        res.writeHead(308, {
-          location: `https://${host}${port}${req.url ?? '/'}`,
-          'content-length': 0,
-        });
-        res.end();
-      });
+      const r = createRedirectServer(cfg.listen.host, () => this.port);
       r.on('clientError', onClientError);
       this.#redirect = r;
       const rport = await listen(r, cfg.tls.redirect_listen.host, cfg.tls.redirect_listen.port);
@@ -265,24 +248,7 @@ export class ProxyServer
   requestDone(info: DoneInfo): void {
     this.metrics.requestDone(info);
     this.analytics?.record(info.route, info.backend, info.status, info.durationMs, info.bytes);
-    if (this.config.log.access) {
-      this.log.info(
-        {
-          req_id: info.requestId,
-          method: info.method,
-          path: info.path,
-          route: info.route,
-          backend: info.backend,
-          status: info.status,
-          ms: Math.round(info.durationMs * 100) / 100,
-          bytes: info.bytes,
-          ip: info.clientIp,
-          retries: info.retries || undefined,
-          err: info.error,
-        },
-        'request',
-      );
-    }
+    if (this.config.log.access) logAccess(this.log, info);
   }
 
   retried(route: string, backend: string, reason: string): void {
