@@ -98,7 +98,8 @@ export class UpstreamPool {
     );
     this.backends.push(backend);
     this.invalidate();
-    if (this.config.health.enabled) this.checker.watch(backend, runtime ? 0 : undefined);
+    // First check right away (as HAProxy does), then every interval.
+    if (this.config.health.enabled) this.checker.watch(backend, 0);
     return backend;
   }
 

@@ -61,6 +61,7 @@ describe('static route (the web build)', () => {
     expect(html.headers.etag).toMatch(/^W\/"/);
     expect(html.headers['last-modified']).toBeTruthy();
     expect(html.body.toString()).toContain('Switchboard');
+    expect(html.headers['x-request-id']).toMatch(/^[0-9a-f]{12}-[0-9a-z]+$/);
     expect((await get('/logo.svg')).headers['content-type']).toBe('image/svg+xml');
     const png = await get('/image.png');
     expect(png.headers['content-type']).toBe('image/png');

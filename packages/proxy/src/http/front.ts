@@ -8,7 +8,7 @@ import type { LimitDecision } from '../rate-limit/limiter.js';
 import type { UpstreamPool } from '../upstream-pool.js';
 import type { TrustedProxies } from './client-ip.js';
 import { isRefused } from './clients.js';
-import { viewRequest } from './client-view.js';
+import { nextRequestId, viewRequest } from './client-view.js';
 import type { ForwardEnv } from './exchange-types.js';
 import { Exchange } from './forward.js';
 import type { RouteRuntime, Router } from './router.js';
@@ -137,6 +137,9 @@ export class FrontDoor {
       if (extra)
         for (let i = 0; i < extra.length; i += 2)
           res.setHeader(extra[i] as string, extra[i + 1] as string);
+      const incoming = header(req, 'x-request-id');
+      const requestId = incoming && incoming.length <= 200 ? incoming : nextRequestId();
+      res.setHeader('x-request-id', requestId);
       res.once('finish', () =>
         this.#record(
           req,
@@ -144,6 +147,7 @@ export class FrontDoor {
           res.statusCode,
           started,
           Number(res.getHeader('content-length') ?? 0),
+          requestId,
         ),
       );
       const url = req.url as string;
@@ -182,6 +186,7 @@ export class FrontDoor {
     status: number,
     started: number,
     bytes: number,
+    requestId?: string,
   ): void {
     this.#ctx.requestDone({
       route: route.name,
@@ -191,7 +196,7 @@ export class FrontDoor {
       status,
       durationMs: performance.now() - started,
       bytes,
-      requestId: header(req, 'x-request-id') ?? '',
+      requestId: requestId ?? header(req, 'x-request-id') ?? '',
       clientIp: normalize(req.socket.remoteAddress),
       retries: 0,
       error: undefined,
