@@ -40,6 +40,10 @@ export interface ChannelLimits {
  */
 export class BoardChannel {
   readonly subs = new Set<Subscription>();
+  /** Users known to read this board as of lastSeq (membership checks, kept by member.* events). */
+  readonly readers = new Set<number>();
+  /** member.removed events dispatched so far: a check that straddles one is not remembered. */
+  revocations = 0;
   private readonly pending = new Map<number, WireEvent>();
   private readonly ring: FrameRing;
   private knownHead: number;
@@ -122,7 +126,7 @@ export class BoardChannel {
   }
 
   private deliverCatchUp(sub: Subscription, entry: RingEntry): boolean {
-    sub.conn.sendControl(entry.frame);
+    sub.conn.sendControl(entry.frame.payload);
     sub.lastSent = entry.seq;
     if (entry.effect && this.env.endsSubscription(sub, entry.effect)) {
       this.env.dropSubscription(sub);

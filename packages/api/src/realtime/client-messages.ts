@@ -113,7 +113,7 @@ function unsubscribe(hub: Hub, conn: Connection, boardId: number): void {
     );
     return;
   }
-  conn.subscribing.delete(boardId);
+  if (conn.subscribingCount > 0) conn.subscribing.delete(boardId);
   const sub = conn.subs.get(boardId);
   if (sub) hub.unsubscribe(sub);
 }
@@ -149,7 +149,7 @@ async function subscribe(
   }
   if (
     !conn.subs.has(boardId) &&
-    conn.subs.size + conn.subscribing.size >= options.maxSubscriptions
+    conn.subs.size + conn.subscribingCount >= options.maxSubscriptions
   ) {
     conn.sendControl(
       errorFrame(
@@ -165,14 +165,29 @@ async function subscribe(
   const current = () => conn.subscribing.get(boardId) === token && !conn.closing;
   hub.touches.begin();
   try {
+    // A board whose channel is live here knows its readers (kept current by
+    // member.* events): no query then. Otherwise ask the database, like REST.
+    const known = hub.channels.get(boardId);
     let head: number;
-    try {
-      head = (await accessBoard(db, boardId, actor, 'board.read')).board.seq;
-    } catch (err) {
-      if (current()) refuse(conn, boardId, err);
-      return;
+    if (known && (actor.sharedAccess || known.readers.has(actor.id))) {
+      head = known.lastSeq;
+    } else {
+      const revocations = known?.revocations;
+      try {
+        head = (await accessBoard(db, boardId, actor, 'board.read')).board.seq;
+      } catch (err) {
+        if (current()) refuse(conn, boardId, err);
+        return;
+      }
+      if (!current()) return;
+      // Remember the verdict for a channel this check predates entirely: one we
+      // create now at our head, or the same one with no removal sent meanwhile.
+      const existing = hub.channels.get(boardId);
+      const channel = hub.ensureChannel(boardId, head);
+      if (!existing || (existing === known && channel.revocations === revocations)) {
+        channel.readers.add(actor.id);
+      }
     }
-    if (!current()) return;
     const channel = hub.ensureChannel(boardId, head);
     const wantsSnapshot =
       afterSeq === undefined || afterSeq > head || head - afterSeq > options.replayCap;

@@ -1,5 +1,7 @@
+import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import type { Actor } from '../auth/actor.js';
+import type { EventFrame } from './frames.js';
 import type { Subscription } from './subscription.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -9,45 +11,49 @@ export interface ConnectionHost {
   /** The connection has more than its share waiting to be written. */
   slowConsumer(conn: Connection): void;
   readonly sendBufferBytes: number;
+  readonly rate: { perSecond: number; burst: number };
+}
+
+/** The parts of a ws WebSocket that fan-out writes through directly (ws 8). */
+interface WsInternals {
+  _socket: Socket | null;
+  _sender: { _state: number; _queue: unknown[] } | undefined;
 }
 
 /**
  * One WebSocket client. Sending never waits: a frame goes to the socket or,
  * when the socket already holds more than its share, the connection is
  * reported as a slow consumer and closed, so one stalled reader can never hold
- * up the fan-out to everyone else.
+ * up the fan-out to everyone else. Kept small: thousands of these are idle.
  */
 export class Connection {
-  actor: Actor | undefined;
+  actor: Actor | undefined = undefined;
   /** 'all': no subscribe yet, gets every board it may read; 'explicit': only what it subscribed to. */
   mode: 'all' | 'explicit' = 'all';
   /** The all-boards default is set up (its boards are subscribed). */
   registered = false;
   readonly subs = new Map<number, Subscription>();
-  /** The latest subscribe per board; an older one still in flight gives way. */
-  readonly subscribing = new Map<number, symbol>();
   /** Answered the last ping. */
   alive = true;
   closing = false;
   /** Resolves when credentials sent with the upgrade are checked; messages wait for it. */
-  authPending: Promise<void> | undefined;
-  authTimer: NodeJS.Timeout | undefined;
+  authPending: Promise<void> | undefined = undefined;
+  authTimer: NodeJS.Timeout | undefined = undefined;
   refusedInARow = 0;
   lastRefusalNotice = 0;
-  readonly bucket: TokenBucket;
+  private bucketState: TokenBucket | undefined = undefined;
+  /** The latest subscribe per board; an older one still in flight gives way. */
+  private subscribingState: Map<number, symbol> | undefined = undefined;
   /** Bytes of replay and snapshot frames not yet written: they do not count against the buffer cap. */
   private allowance = 0;
   private controlInFlight = 0;
-  private flushWaiters: (() => void)[] = [];
+  private flushWaiters: (() => void)[] | undefined = undefined;
 
   constructor(
     readonly id: number,
     readonly ws: WebSocket,
     private readonly host: ConnectionHost,
-    rate: { perSecond: number; burst: number },
-  ) {
-    this.bucket = new TokenBucket(rate.perSecond, rate.burst, performance.now());
-  }
+  ) {}
 
   get userId(): number | undefined {
     return this.actor?.id;
@@ -57,8 +63,30 @@ export class Connection {
     return this.actor?.sharedAccess ?? false;
   }
 
-  /** A live event: dropped in favour of closing the connection when the client does not keep up. */
-  sendLive(frame: Buffer): void {
+  get bucket(): TokenBucket {
+    this.bucketState ??= new TokenBucket(
+      this.host.rate.perSecond,
+      this.host.rate.burst,
+      performance.now(),
+    );
+    return this.bucketState;
+  }
+
+  get subscribing(): Map<number, symbol> {
+    this.subscribingState ??= new Map();
+    return this.subscribingState;
+  }
+
+  get subscribingCount(): number {
+    return this.subscribingState?.size ?? 0;
+  }
+
+  /**
+   * A live event: written as a ready-made frame straight to the socket (no
+   * per-send framing), unless ws has frames of its own queued; dropped in
+   * favour of closing the connection when the client does not keep up.
+   */
+  sendLive(frame: EventFrame): void {
     if (this.closing) return;
     const ws = this.ws;
     if (ws.readyState !== WebSocket.OPEN) return;
@@ -66,7 +94,12 @@ export class Connection {
       this.host.slowConsumer(this);
       return;
     }
-    ws.send(frame, TEXT);
+    const { _socket: socket, _sender: sender } = ws as unknown as WsInternals;
+    if (socket && sender && sender._state === 0 && sender._queue.length === 0) {
+      socket.write(frame.framed);
+    } else {
+      ws.send(frame.payload, TEXT);
+    }
   }
 
   /** Replay, snapshot, replies: always sent; their bytes are allowed on top of the cap until written. */
@@ -85,7 +118,7 @@ export class Connection {
   /** Resolves once every control frame sent so far is written (or the connection is gone). */
   flushed(): Promise<void> {
     if (this.controlInFlight === 0 || this.closing) return Promise.resolve();
-    return new Promise((resolve) => this.flushWaiters.push(resolve));
+    return new Promise((resolve) => (this.flushWaiters ??= []).push(resolve));
   }
 
   /** Starts a close handshake and makes sure the socket is gone after `graceMs`. */
@@ -115,7 +148,7 @@ export class Connection {
 
   private releaseFlushWaiters(): void {
     const waiters = this.flushWaiters;
-    this.flushWaiters = [];
-    for (const resolve of waiters) resolve();
+    this.flushWaiters = undefined;
+    for (const resolve of waiters ?? []) resolve();
   }
 }

@@ -1,10 +1,12 @@
+import type { EventFrame } from './frames.js';
+
 /** What an event means for who may keep watching its board. */
 export type AccessEffect =
   { kind: 'member.added' | 'member.removed'; userId: number } | { kind: 'board.deleted' };
 
 export interface RingEntry {
   seq: number;
-  frame: Buffer;
+  frame: EventFrame;
   effect: AccessEffect | undefined;
 }
 
@@ -33,7 +35,7 @@ export class FrameRing {
     if (this.length === this.capacity) this.dropOldest();
     this.entries[(this.start + this.length) % this.capacity] = entry;
     this.length += 1;
-    this.bytes += entry.frame.length;
+    this.bytes += entry.frame.framed.length;
     while (this.bytes > this.maxBytes && this.length > 1) this.dropOldest();
   }
 
@@ -66,7 +68,7 @@ export class FrameRing {
 
   private dropOldest(): void {
     const oldest = this.entries[this.start];
-    if (oldest) this.bytes -= oldest.frame.length;
+    if (oldest) this.bytes -= oldest.frame.framed.length;
     this.entries[this.start] = undefined;
     this.start = (this.start + 1) % this.capacity;
     this.length -= 1;

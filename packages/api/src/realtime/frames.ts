@@ -8,9 +8,38 @@ import type { WireEvent } from './bus.js';
  * bytes go to every watcher.
  */
 
-export function eventFrame(wire: WireEvent): Buffer {
+export interface EventFrame {
+  /** The message text as UTF-8. */
+  payload: Buffer;
+  /** The same bytes as a complete WebSocket frame (the payload is a view into it). */
+  framed: Buffer;
+}
+
+/**
+ * Frames a text message once, as a server sends it (FIN, opcode 1, no mask),
+ * so fan-out writes the same bytes to every socket without framing per send.
+ */
+export function wsTextFrame(text: string): EventFrame {
+  const length = Buffer.byteLength(text);
+  const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const framed = Buffer.allocUnsafe(header + length);
+  framed[0] = 0x81;
+  if (header === 2) framed[1] = length;
+  else if (header === 4) {
+    framed[1] = 126;
+    framed.writeUInt16BE(length, 2);
+  } else {
+    framed[1] = 127;
+    framed.writeUInt32BE(0, 2);
+    framed.writeUInt32BE(length, 6);
+  }
+  framed.write(text, header, 'utf8');
+  return { payload: framed.subarray(header), framed };
+}
+
+export function eventFrame(wire: WireEvent): EventFrame {
   const { board_id, seq } = wire.event;
-  return Buffer.from(`{"type":"event","board_id":${board_id},"seq":${seq},"event":${wire.json}}`);
+  return wsTextFrame(`{"type":"event","board_id":${board_id},"seq":${seq},"event":${wire.json}}`);
 }
 
 export function wireEvent(event: BoardEvent): WireEvent {

@@ -58,6 +58,7 @@ export class Hub implements BusSink, ConnectionHost {
   readonly presence: Presence;
   readonly allBoards: AllBoards;
   readonly sendBufferBytes: number;
+  readonly rate: { perSecond: number; burst: number };
   /** Deleted boards: a late bus message about one must not resurrect it. */
   private readonly deleted = new Set<number>();
   private readonly channelEnv: ChannelEnv;
@@ -68,6 +69,7 @@ export class Hub implements BusSink, ConnectionHost {
 
   constructor(readonly deps: HubDeps) {
     this.sendBufferBytes = deps.options.sendBufferBytes;
+    this.rate = deps.options.rateLimit;
     this.presence = new Presence(
       deps.node,
       {
@@ -264,11 +266,14 @@ export class Hub implements BusSink, ConnectionHost {
       return;
     }
     if (effect.kind === 'member.removed') {
+      channel.readers.delete(effect.userId);
+      channel.revocations += 1;
       for (const sub of [...channel.subs]) {
         if (this.endsSubscription(sub, effect)) this.dropForAccess(sub);
       }
       return;
     }
+    channel.readers.add(effect.userId);
     this.allBoards.memberAdded(channel, effect.userId, entry.seq);
   }
 
@@ -307,7 +312,7 @@ export class Hub implements BusSink, ConnectionHost {
   // ---- connections ----
 
   newConnection(ws: ConstructorParameters<typeof Connection>[1]): Connection {
-    const conn = new Connection(this.nextId++, ws, this, this.deps.options.rateLimit);
+    const conn = new Connection(this.nextId++, ws, this);
     this.conns.add(conn);
     return conn;
   }

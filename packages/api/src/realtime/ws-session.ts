@@ -1,12 +1,46 @@
 import type { IncomingMessage } from 'node:http';
 import { wsCloseCodes } from '@switchboard/core';
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import type { Actor } from '../auth/actor.js';
 import { handleMessage } from './client-messages.js';
 import type { Connection } from './connection.js';
 import { errorFrame, welcomeFrame } from './frames.js';
 import type { Hub } from './hub.js';
 import { originAllowed, upgradeCredentials } from './ws-auth.js';
+
+const kConnection = Symbol('connection');
+type Tagged = WebSocket & { [kConnection]: Connection };
+
+interface SharedListeners {
+  message(this: WebSocket, data: RawData, isBinary: boolean): void;
+  pong(this: WebSocket): void;
+  close(this: WebSocket): void;
+  error(this: WebSocket): void;
+}
+
+/** Listeners shared by every socket of a hub: no closures per connection (thousands sit idle). */
+const listenersByHub = new WeakMap<Hub, SharedListeners>();
+
+function listenersFor(hub: Hub): SharedListeners {
+  let listeners = listenersByHub.get(hub);
+  if (!listeners) {
+    listeners = {
+      message(data, isBinary) {
+        handleMessage(hub, (this as Tagged)[kConnection], data, isBinary);
+      },
+      pong() {
+        (this as Tagged)[kConnection].alive = true;
+      },
+      close() {
+        hub.forget((this as Tagged)[kConnection]);
+      },
+      // 'close' follows every error.
+      error() {},
+    };
+    listenersByHub.set(hub, listeners);
+  }
+  return listeners;
+}
 
 /**
  * A new socket: wire its events, then authenticate it. AUTH_MODE=open makes
@@ -22,13 +56,12 @@ export function acceptConnection(
   url: URL,
 ): void {
   const conn = hub.newConnection(ws);
-  ws.on('message', (data, isBinary) => handleMessage(hub, conn, data, isBinary));
-  ws.on('pong', () => {
-    conn.alive = true;
-  });
-  ws.on('close', () => hub.forget(conn));
-  // 'close' follows every error.
-  ws.on('error', () => {});
+  (ws as Tagged)[kConnection] = conn;
+  const listeners = listenersFor(hub);
+  ws.on('message', listeners.message);
+  ws.on('pong', listeners.pong);
+  ws.on('close', listeners.close);
+  ws.on('error', listeners.error);
 
   const { config, anonymous, options } = hub.deps;
   if (config.authMode === 'open') {

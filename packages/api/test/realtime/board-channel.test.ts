@@ -5,7 +5,7 @@ import { BoardChannel, type ChannelEnv } from '../../src/realtime/board-channel.
 import type { WireEvent } from '../../src/realtime/bus.js';
 import type { Connection } from '../../src/realtime/connection.js';
 import { FrameRing } from '../../src/realtime/frame-ring.js';
-import { wireEvent } from '../../src/realtime/frames.js';
+import { type EventFrame, wireEvent, wsTextFrame } from '../../src/realtime/frames.js';
 import { Subscription } from '../../src/realtime/subscription.js';
 import { TokenBucket } from '../../src/realtime/token-bucket.js';
 
@@ -31,8 +31,8 @@ function event(seq: number): WireEvent {
 
 class FakeConn {
   readonly got: number[] = [];
-  sendLive(frame: Buffer): void {
-    this.got.push((JSON.parse(frame.toString()) as { seq: number }).seq);
+  sendLive(frame: EventFrame): void {
+    this.got.push((JSON.parse(frame.payload.toString()) as { seq: number }).seq);
   }
   sendControl(frame: Buffer | string): void {
     this.got.push((JSON.parse(frame.toString()) as { seq: number }).seq);
@@ -132,7 +132,7 @@ describe('BoardChannel', () => {
 describe('FrameRing', () => {
   const entry = (seq: number, bytes = 10) => ({
     seq,
-    frame: Buffer.alloc(bytes),
+    frame: { payload: Buffer.alloc(bytes), framed: Buffer.alloc(bytes) },
     effect: undefined,
   });
 
@@ -153,6 +153,24 @@ describe('FrameRing', () => {
     for (let seq = 1; seq <= 5; seq++) ring.push(entry(seq));
     expect(ring.since(3, 5)?.map((e) => e.seq)).toEqual([4, 5]);
     expect(ring.since(2, 5)).toBeUndefined();
+  });
+});
+
+describe('wsTextFrame', () => {
+  it('frames text as a server does (FIN, opcode 1, unmasked) at every length size', () => {
+    for (const length of [0, 125, 126, 65_535, 65_536, 70_000]) {
+      const text = 'é'.repeat(length / 2) + 'a'.repeat(length % 2);
+      const { payload, framed } = wsTextFrame(text);
+      const bytes = Buffer.byteLength(text);
+      expect(payload.toString()).toBe(text);
+      expect(framed[0]).toBe(0x81);
+      const header = bytes < 126 ? 2 : bytes < 65_536 ? 4 : 10;
+      expect(framed.length).toBe(header + bytes);
+      if (header === 2) expect(framed[1]).toBe(bytes);
+      if (header === 4) expect([framed[1], framed.readUInt16BE(2)]).toEqual([126, bytes]);
+      if (header === 10)
+        expect([framed[1], Number(framed.readBigUInt64BE(2))]).toEqual([127, bytes]);
+    }
   });
 });
 

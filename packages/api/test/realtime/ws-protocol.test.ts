@@ -292,6 +292,33 @@ describe('the all-boards default', () => {
   });
 });
 
+describe('membership checks cached on a live board', () => {
+  it('a removed member cannot subscribe again while the board stays watched', async () => {
+    const board = await newBoard(alice, 'Cached');
+    const frank = await registerHttpUser(c.at(0).url, 'frank');
+    await alice.http.ok('POST', `/api/boards/${board.id}/members`, { username: frank.username });
+    const keeper = await open(alice, {}, 0);
+    await keeper.subscribeAndWait(board.id, board.seq);
+    const first = await open(frank, {}, 0);
+    await first.subscribeAndWait(board.id, board.seq + 1);
+    // Second subscription: answered from the channel's readers, no query.
+    const second = await open(frank, {}, 0);
+    await second.subscribeAndWait(board.id, board.seq + 1);
+    await alice.http
+      .withBase(c.at(1).url)
+      .ok('DELETE', `/api/boards/${board.id}/members/${frank.id}`);
+    await keeper.waitFor((m) => m.type === 'event' && m.event.type === 'member.removed', 'removal');
+    const head = (await alice.http.ok('GET', `/api/boards/${board.id}`)).seq;
+    const again = await open(frank, {}, 0);
+    again.subscribe(board.id, head);
+    const refusal = await again.waitFor((m) => m.type === 'error', 'refusal');
+    expect(refusal).toMatchObject({ code: 'SB_ERR_NOT_FOUND', board_id: board.id });
+    await addTask(alice, board.id, 'private again');
+    await keeper.waitFor((m) => m.type === 'event' && m.event.type === 'task.created', 'task');
+    expect(again.events()).toEqual([]);
+  });
+});
+
 describe('shutdown', () => {
   it('closes sockets with 1001 so clients resume elsewhere', async () => {
     const extra = await c.add();

@@ -13,3 +13,8 @@ const realtime = process.env.SB_TEST_REALTIME
 const api = await startApi(apiConfigFromEnv(process.env), realtime ? { realtime } : {});
 process.send?.({ type: 'listening', port: api.port });
 process.on('disconnect', () => process.exit(0));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void api.close().finally(() => process.exit(0));
+  });
+}
