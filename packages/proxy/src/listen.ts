@@ -15,6 +15,10 @@ export function listen(server: Server, host: string, port: number): Promise<numb
     server.once('error', onError);
     server.listen({ host, port }, () => {
       server.removeListener('error', onError);
+      // Later errors (e.g. EMFILE on accept) must not crash the process; node retries accepting.
+      server.on('error', (err: Error) =>
+        process.emitWarning(`proxy listener error: ${err.message}`),
+      );
       resolve((server.address() as AddressInfo).port);
     });
   });
