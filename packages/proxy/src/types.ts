@@ -15,8 +15,8 @@ export interface StartOptions {
   /** How long close() waits for in-flight requests before cutting them. */
   shutdownGraceMs?: number;
   /**
-   * Cluster worker mode (set by the cluster primary): no admin or redirect
-   * listener, no analytics file; /admin on the main listener is relayed here.
+   * Cluster worker mode (set by the cluster primary): no admin listener, no
+   * analytics file; /admin on the main listener is relayed to the primary.
    */
   worker?: {
     relayAdmin: (
