@@ -128,6 +128,15 @@ export class Hub implements BusSink, ConnectionHost {
   // ---- bus sink ----
 
   onBoard(signal: BoardSignal): void {
+    try {
+      this.ingest(signal);
+    } catch (err) {
+      // Never let one bad signal break an adapter's delivery loop; the poll heals the board.
+      this.deps.log.warn(`handling a signal for board ${signal.boardId} failed`, err);
+    }
+  }
+
+  private ingest(signal: BoardSignal): void {
     if (this.stopped) return;
     this.counters.signals += 1;
     this.counters.eventsCarried += signal.events?.length ?? 0;

@@ -30,6 +30,7 @@ export class Presence {
   private flushTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private announced = false;
 
   constructor(
     readonly node: string,
@@ -50,7 +51,8 @@ export class Presence {
     clearInterval(this.heartbeatTimer);
     clearInterval(this.sweepTimer);
     clearTimeout(this.flushTimer);
-    if (this.local.size > 0) this.host.publish({ node: this.node, bye: true });
+    // Others drop what we announced now rather than when it expires.
+    if (this.announced) this.host.publish({ node: this.node, bye: true });
     this.local.clear();
   }
 
@@ -174,6 +176,7 @@ export class Presence {
 
   /** Announces the local viewers of these boards, split to fit the bus's message size. */
   private announce(boardIds: number[]): void {
+    this.announced = true;
     const budget = this.host.maxMessageBytes - 200;
     let boards: Record<string, Pair[]> = {};
     let size = 0;

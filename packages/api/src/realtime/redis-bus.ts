@@ -68,14 +68,15 @@ export class RedisBus implements Bus, EventPublisher {
       if (this.subReadyBefore) sink.onResync('Redis reconnected');
       this.subReadyBefore = true;
     });
-    const connecting = Promise.all([
-      this.cmd.connect(),
-      this.sub
-        .connect()
-        .then(() => this.sub.subscribe(this.names.redisEvents, this.names.redisPresence)),
-    ]).catch((err: unknown) => {
-      this.lastError = err instanceof Error ? err.message : String(err);
-      this.warn('Redis not reachable yet; retrying in the background', err);
+    const connecting = Promise.all([this.cmd.connect(), this.sub.connect()]).catch(
+      (err: unknown) => {
+        this.lastError = err instanceof Error ? err.message : String(err);
+        this.warn('Redis not reachable yet; retrying in the background', err);
+      },
+    );
+    // Queued until connected (the subscriber keeps an offline queue) and renewed on every reconnection.
+    this.sub.subscribe(this.names.redisEvents, this.names.redisPresence).catch((err: unknown) => {
+      this.warn('Redis SUBSCRIBE failed', err);
     });
     await Promise.race([connecting, sleep(5_000)]);
   }

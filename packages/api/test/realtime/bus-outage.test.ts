@@ -91,3 +91,50 @@ describe.concurrent.each(targets)('bus $kind down during writes', (target) => {
     outageMs + 40_000,
   );
 });
+
+describe.concurrent.each(targets.filter((t) => t.kind !== 'pg'))(
+  'bus $kind unreachable when an instance starts',
+  (target) => {
+    it.skipIf(!target.available)(
+      'the instance serves at once and joins the bus when it comes',
+      async () => {
+        const prefix = randomPrefix(`down${target.kind}`);
+        const c = await Cluster.start(`startdown${target.kind}`, 0, {
+          bus: target.kind,
+          busUrl: target.url!,
+          prefix,
+          realtime: { pollMs: 600_000, discoveryMs: 600_000 },
+        });
+        const forwarder = await TcpForwarder.start(target.url!);
+        cleanups.push(async () => {
+          await forwarder.close();
+          await c.close();
+          await cleanBus(target, prefix);
+        });
+        const b = await c.add();
+        forwarder.pause();
+        const via = forwarder.via(target.url!);
+        const started = Date.now();
+        const a = await c.add(target.kind === 'nats' ? { natsUrl: via } : { redisUrl: via });
+        expect(Date.now() - started).toBeLessThan(10_000);
+        expect(a.realtime.health()).not.toBe('ok');
+
+        const alice = await registerHttpUser(b.url, 'alice');
+        const onB = alice.http.withBase(b.url);
+        const board = await onB.ok('POST', '/api/boards', { title: 'Late bus' });
+        const watcher = await TestSocket.open(a.wsUrl, { token: alice.token }, alice.id);
+        watcher.seed(board);
+        await watcher.subscribeAndWait(board.id, board.seq);
+        forwarder.resume();
+        await waitUntil(() => a.realtime.health() === 'ok', 'A reached its bus', 15_000);
+        for (let i = 0; i < 3; i++) {
+          await onB.ok('POST', '/api/tasks', { board_id: board.id, title: `t${i}` });
+        }
+        await waitUntil(() => watcher.applied.get(board.id)?.length === 3, 'events over the bus');
+        await expectMatchesLog(watcher, onB, board.id, board.seq);
+        watcher.close();
+      },
+      40_000,
+    );
+  },
+);
