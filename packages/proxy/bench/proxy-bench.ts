@@ -8,7 +8,7 @@
  *   node --conditions=source --import tsx packages/proxy/bench/proxy-bench.ts [--duration 10] [--only switchboard,haproxy]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,6 +89,37 @@ interface WrkResult {
   p50: number;
   p99: number;
   errors: number;
+  requests: number;
+  /** CPU time the target's processes spent per request, µs (robust on a busy machine). */
+  cpuUsPerReq?: number;
+}
+
+const CLK_TCK =
+  Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** PIDs listening on a port (the cluster primary or nginx master: children are added below). */
+function pidsOnPort(port: number): number[] {
+  const out = spawnSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' }).stdout;
+  return [...new Set([...out.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])))];
+}
+
+/** utime + stime of a process and all its descendants, in clock ticks. */
+function treeTicks(pid: number, seen = new Set<number>()): number {
+  if (seen.has(pid)) return 0;
+  seen.add(pid);
+  let ticks = 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const kids = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      for (const k of kids ? kids.split(' ') : []) ticks += treeTicks(Number(k), seen);
+    }
+  } catch {
+    // Gone meanwhile.
+  }
+  return ticks;
 }
 
 function toMs(v: string): number {
@@ -110,10 +141,11 @@ function wrk(port: number, seconds: number, conns = CONNS): WrkResult {
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
   const p50 = toMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? '');
   const p99 = toMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? '');
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const errors = non2xx + (sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  return { rps, p50, p99, errors };
+  return { rps, p50, p99, errors, requests };
 }
 
 type Latency = { p50: number; p99: number; n: number; errors: number };
@@ -250,7 +282,13 @@ async function main(): Promise<void> {
     if (only && !only.has(t.name.split(' ')[0] as string) && !t.name.startsWith('direct')) continue;
     await t.start();
     wrk(t.port, 2); // warm-up (JIT, pools)
-    results[t.name] = wrk(t.port, DURATION);
+    const pids = pidsOnPort(t.port);
+    const before = pids.reduce((a, p) => a + treeTicks(p), 0);
+    const r = wrk(t.port, DURATION);
+    const after = pids.reduce((a, p) => a + treeTicks(p), 0);
+    if (pids.length && r.requests)
+      r.cpuUsPerReq = Math.round((((after - before) / CLK_TCK) * 1e6) / r.requests);
+    results[t.name] = r;
     process.stderr.write(`${t.name}: ${Math.round(results[t.name]!.rps)} req/s\n`);
   }
 
@@ -272,6 +310,7 @@ async function main(): Promise<void> {
     'p50 ms': r.p50,
     'p99 ms': r.p99,
     errors: r.errors,
+    'CPU µs/req': r.cpuUsPerReq ?? '-',
     'vs haproxy': haproxy ? `${Math.round((r.rps / haproxy) * 100)}%` : '-',
     'vs reply-from': replyFrom ? `${(r.rps / replyFrom).toFixed(2)}×` : '-',
   }));
