@@ -113,7 +113,7 @@ function unsubscribe(hub: Hub, conn: Connection, boardId: number): void {
     );
     return;
   }
-  if (conn.subscribingCount > 0) conn.subscribing.delete(boardId);
+  conn.doneSubscribing(boardId);
   const sub = conn.subs.get(boardId);
   if (sub) hub.unsubscribe(sub);
 }
@@ -208,7 +208,7 @@ async function subscribe(
     hub.startCatchUp(sub, (live) => goneLive(hub, live));
   } finally {
     hub.touches.end();
-    if (conn.subscribing.get(boardId) === token) conn.subscribing.delete(boardId);
+    conn.doneSubscribing(boardId, token);
   }
 }
 
@@ -219,7 +219,7 @@ function goneLive(hub: Hub, sub: Subscription): void {
   if (!actor) return;
   sub.present = true;
   hub.presence.join(boardId, actor.id, actor.username);
-  const viewers = hub.presence.viewers(boardId);
-  sub.presenceKey = JSON.stringify(viewers);
+  const { viewers, key } = hub.presence.current(boardId);
+  sub.presenceKey = key;
   conn.sendControl(presenceFrame(boardId, viewers));
 }

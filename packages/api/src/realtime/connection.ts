@@ -81,6 +81,14 @@ export class Connection {
     return this.subscribingState?.size ?? 0;
   }
 
+  /** Ends a subscribe in flight (kept small: the map goes when empty). */
+  doneSubscribing(boardId: number, token?: symbol): void {
+    const map = this.subscribingState;
+    if (!map || (token !== undefined && map.get(boardId) !== token)) return;
+    map.delete(boardId);
+    if (map.size === 0) this.subscribingState = undefined;
+  }
+
   /**
    * A live event: written as a ready-made frame straight to the socket (no
    * per-send framing), unless ws has frames of its own queued; dropped in

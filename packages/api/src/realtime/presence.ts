@@ -82,6 +82,14 @@ export class Presence {
     this.changed(boardId, true);
   }
 
+  /** The viewer list and its key (one shared string per list, not one per subscriber). */
+  current(boardId: number): { viewers: PresenceViewer[]; key: string } {
+    const viewers = this.viewers(boardId);
+    const key = JSON.stringify(viewers);
+    const pushed = this.lastPushed.get(boardId);
+    return { viewers, key: pushed === key ? pushed : key };
+  }
+
   /** The merged, de-duplicated viewer list of a board, sorted by username. */
   viewers(boardId: number, now = Date.now()): PresenceViewer[] {
     const byId = new Map<number, string>();

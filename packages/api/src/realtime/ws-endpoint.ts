@@ -17,6 +17,10 @@ function errorBody(code: ErrorCode, message?: string): string {
   return JSON.stringify({ error: { code, message: message ?? errorCatalog[code].message } });
 }
 
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
 /** Answers an upgrade we will not take with a plain HTTP response, then closes the socket. */
 function refuseUpgrade(socket: Duplex, status: number, body: string, extra: string[] = []): void {
   if (!socket.writable) {
@@ -47,7 +51,8 @@ export function upgradeHandler(hub: Hub, instanceId: string) {
   });
   wss.on('headers', (headers) => headers.push(`X-Instance-Id: ${instanceId}`));
   return (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    socket.on('error', () => socket.destroy());
+    // A shared function, not a closure: a closure here would keep the request alive with the socket.
+    socket.on('error', destroyOnError);
     let url: URL;
     try {
       url = new URL(request.url ?? '/', 'http://localhost');

@@ -42,6 +42,19 @@ function listenersFor(hub: Hub): SharedListeners {
   return listeners;
 }
 
+const openActors = new WeakMap<Hub, Actor>();
+
+/** AUTH_MODE=open: everyone is the same anonymous actor; one object serves every socket. */
+function openModeActor(hub: Hub): Actor {
+  let actor = openActors.get(hub);
+  if (!actor) {
+    const { anonymous } = hub.deps;
+    actor = Object.freeze({ id: anonymous.id, username: anonymous.username, sharedAccess: true });
+    openActors.set(hub, actor);
+  }
+  return actor;
+}
+
 /**
  * A new socket: wire its events, then authenticate it. AUTH_MODE=open makes
  * everyone the anonymous user at once; otherwise credentials come with the
@@ -63,13 +76,9 @@ export function acceptConnection(
   ws.on('close', listeners.close);
   ws.on('error', listeners.error);
 
-  const { config, anonymous, options } = hub.deps;
+  const { config, options } = hub.deps;
   if (config.authMode === 'open') {
-    authenticated(hub, conn, {
-      id: anonymous.id,
-      username: anonymous.username,
-      sharedAccess: true,
-    });
+    authenticated(hub, conn, openModeActor(hub));
     return;
   }
   const credentials = upgradeCredentials(request, url);
