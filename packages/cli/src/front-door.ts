@@ -94,7 +94,8 @@ export function frontDoorConfig({
     routes: [
       { name: 'api', match: { path_prefix: '/api/' }, pool: 'api' },
       { name: 'ws', match: { path: '/ws' }, pool: 'api' },
-      { name: 'web', match: { path_prefix: '/' }, static: { root: webRoot } },
+      // Static files are cheap to serve; limits protect the API.
+      { name: 'web', match: { path_prefix: '/' }, static: { root: webRoot }, rate_limit: false },
     ],
   });
 }
