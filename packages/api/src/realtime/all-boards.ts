@@ -31,6 +31,11 @@ export class AllBoards {
   }
 
   register(conn: Connection): void {
+    // Delivery starts after a short grace: a client that subscribes right away
+    // must not get all-boards events first. Nothing is lost meanwhile: the
+    // subscriptions start at the heads read now and catch up when they go live.
+    const timer = setTimeout(() => this.goLive(conn), this.hub.deps.options.allBoardsGraceMs);
+    timer.unref();
     this.queue.push(conn);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -40,6 +45,12 @@ export class AllBoards {
         this.hub.deps.log.warn('setting up all-boards subscriptions failed', err);
       });
     });
+  }
+
+  private goLive(conn: Connection): void {
+    if (conn.closing || conn.mode !== 'all' || conn.defaultLive) return;
+    conn.defaultLive = true;
+    for (const sub of [...conn.subs.values()]) if (!sub.explicit) this.hub.startCatchUp(sub);
   }
 
   forget(conn: Connection): void {
@@ -116,7 +127,8 @@ export class AllBoards {
 
   private join(conn: Connection, channel: BoardChannel, lastSent: number): void {
     if (conn.closing || conn.mode !== 'all' || conn.subs.has(channel.boardId)) return;
-    this.hub.subscribe(conn, channel, false, lastSent);
+    const sub = this.hub.attach(conn, channel, false, lastSent);
+    if (conn.defaultLive) this.hub.startCatchUp(sub);
   }
 
   private async flush(): Promise<void> {

@@ -32,6 +32,8 @@ export class Connection {
   mode: 'all' | 'explicit' = 'all';
   /** The all-boards default is set up (its boards are subscribed). */
   registered = false;
+  /** The all-boards default delivers (after its grace period). */
+  defaultLive = false;
   readonly subs = new Map<number, Subscription>();
   /** Answered the last ping. */
   alive = true;

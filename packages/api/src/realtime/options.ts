@@ -34,6 +34,11 @@ export interface RealtimeOptions {
   ringSize: number;
   /** Explicit subscriptions per connection. */
   maxSubscriptions: number;
+  /**
+   * The all-boards default starts delivering this long after authentication,
+   * so a client that subscribes right away never gets its events first.
+   */
+  allBoardsGraceMs: number;
   presence: {
     /** Each instance re-announces its viewers this often. */
     heartbeatMs: number;
@@ -79,6 +84,7 @@ export const defaultRealtimeOptions: RealtimeOptions = {
   closeGraceMs: 5_000,
   ringSize: 128,
   maxSubscriptions: 100,
+  allBoardsGraceMs: 250,
   presence: { heartbeatMs: 10_000, ttlMs: 25_000, pushMs: 150, maxViewers: 100 },
   relay: { lockRetryMs: 1_000, pollMs: 1_000, batch: 500 },
   nats: { storage: 'file', maxAgeMs: 24 * 60 * 60 * 1000, duplicateWindowMs: 2 * 60 * 1000 },

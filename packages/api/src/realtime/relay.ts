@@ -43,6 +43,7 @@ export interface RelayParams {
 export class Relay {
   private lockClient: pg.Client | undefined;
   private leader = false;
+  private acquiring = false;
   private closed = false;
   private readonly db: Kysely<Database & RelayTables>;
   private readonly cursors = new Map<number, number>();
@@ -84,34 +85,38 @@ export class Relay {
     await client?.end().catch(() => {});
   }
 
+  /** Asks for the lock on the relay's own connection (kept open, so retries cost no new connection). */
   private async tryAcquire(): Promise<void> {
-    if (this.leader || this.closed || this.lockClient) return;
-    const client = new pg.Client({
-      connectionString: this.p.databaseUrl,
-      application_name: `switchboard-relay-${this.p.node}`.slice(0, 63),
-      keepAlive: true,
-      connectionTimeoutMillis: 5_000,
-    });
-    this.lockClient = client;
-    client.on('error', (err) => this.lostLock(client, err));
-    client.on('end', () => this.lostLock(client, new Error('connection ended')));
+    if (this.leader || this.closed || this.acquiring) return;
+    this.acquiring = true;
+    let client = this.lockClient;
     try {
-      await client.connect();
+      if (!client) {
+        const fresh = new pg.Client({
+          connectionString: this.p.databaseUrl,
+          application_name: `switchboard-relay-${this.p.node}`.slice(0, 63),
+          keepAlive: true,
+          connectionTimeoutMillis: 5_000,
+        });
+        client = fresh;
+        this.lockClient = fresh;
+        fresh.on('error', (err) => this.lostLock(fresh, err));
+        fresh.on('end', () => this.lostLock(fresh, new Error('connection ended')));
+        await fresh.connect();
+      }
       const { rows } = await client.query<{ ok: boolean }>(
         'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok',
         [`switchboard-relay:${this.p.publisher.key}`],
       );
-      if (!rows[0]?.ok || this.closed) {
-        this.lockClient = undefined;
-        await client.end().catch(() => {});
-        return;
-      }
+      if (!rows[0]?.ok || this.closed) return;
       await this.becomeLeader();
       this.leader = true;
       this.p.log.info(`relay: leading for ${this.p.publisher.key}`);
       await this.scan();
     } catch (err) {
-      this.lostLock(client, err);
+      if (client) this.lostLock(client, err);
+    } finally {
+      this.acquiring = false;
     }
   }
 

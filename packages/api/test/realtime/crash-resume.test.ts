@@ -114,10 +114,18 @@ describe.concurrent.each(targets)('SIGKILL with bus $kind', (target) => {
         const missedFrom = written;
         await waitUntil(() => written >= missedFrom + 10, 'writes while the watcher is away');
 
-        const resumed = await TestSocket.open(survivor.wsUrl, { token: alice.token }, alice.id);
-        resumed.replicas.set(board.id, watcher.replicas.get(board.id)!);
-        resumed.applied.set(board.id, [...(watcher.applied.get(board.id) ?? [])]);
-        await resumed.subscribeAndWait(board.id, watcher.replicas.get(board.id)!.seq);
+        // Subscribes on open, as the web app does: no all-boards traffic comes first.
+        const lastSeen = watcher.replicas.get(board.id)!.seq;
+        const resumed = await TestSocket.open(
+          survivor.wsUrl,
+          { token: alice.token, subscribe: { boardId: board.id, afterSeq: lastSeen } },
+          alice.id,
+          {
+            replica: watcher.replicas.get(board.id)!,
+            applied: watcher.applied.get(board.id) ?? [],
+          },
+        );
+        await resumed.waitFor((m) => m.type === 'subscribed', 'resumed');
         const resumedAt = written;
         await waitUntil(() => written >= resumedAt + 10, 'live writes after resuming');
         writing = false;

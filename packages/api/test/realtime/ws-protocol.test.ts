@@ -249,6 +249,35 @@ describe('the all-boards default', () => {
     expect(listener.events().map((e) => e.board_id)).toEqual([mine.id, mine.id]);
   });
 
+  it('a listener connected just before a write still gets it (the default only starts late)', async () => {
+    const board = await newBoard(bob, 'Right away');
+    const listener = await open(bob);
+    await addTask(bob, board.id, 'immediately', 1);
+    await waitUntil(() => listener.events().length === 1, 'the event');
+    expect(listener.events()[0]?.type).toBe('task.created');
+  });
+
+  it('a client that subscribes soon after connecting gets no all-boards traffic first', async () => {
+    const wanted = await newBoard(bob, 'Wanted');
+    const other = await newBoard(bob, 'Other');
+    let writing = true;
+    const noise = (async () => {
+      while (writing) await addTask(bob, other.id, 'noise', 1);
+    })();
+    try {
+      const socket = await open(bob);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await socket.subscribeAndWait(wanted.id, wanted.seq);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await addTask(bob, wanted.id, 'wanted', 1);
+      await waitUntil(() => socket.events().length > 0, 'an event');
+      expect(socket.events().map((e) => e.board_id)).toEqual([wanted.id]);
+    } finally {
+      writing = false;
+      await noise;
+    }
+  });
+
   it('starts at member.added and stops after member.removed, across instances', async () => {
     const board = await newBoard(alice, 'Shared later');
     const dave = await registerHttpUser(c.at(0).url, 'dave');

@@ -33,6 +33,8 @@ export interface OpenOptions {
   headers?: Record<string, string>;
   /** Do not wait for the welcome message. */
   noWelcome?: boolean;
+  /** Subscribe as soon as the socket opens, before the welcome (as the web app does). */
+  subscribe?: { boardId: number; afterSeq?: number };
 }
 
 /**
@@ -83,6 +85,8 @@ export class TestSocket {
     url: string,
     options: OpenOptions = {},
     viewerId?: number,
+    /** Carry a board over from an earlier socket (resuming), before anything arrives. */
+    carry?: { replica: BoardState; applied: readonly number[] },
   ): Promise<TestSocket> {
     const headers: Record<string, string> = { ...options.headers };
     let target = url;
@@ -95,8 +99,16 @@ export class TestSocket {
     }
     const ws = new WebSocket(target, { headers });
     const socket = new TestSocket(ws, viewerId);
+    if (carry) {
+      socket.replicas.set(carry.replica.board.id, carry.replica);
+      socket.applied.set(carry.replica.board.id, [...carry.applied]);
+    }
     await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
+      ws.once('open', () => {
+        if (options.subscribe)
+          socket.subscribe(options.subscribe.boardId, options.subscribe.afterSeq);
+        resolve();
+      });
       ws.once('unexpected-response', (_req, res) =>
         reject(new Error(`upgrade refused: ${res.statusCode}`)),
       );
