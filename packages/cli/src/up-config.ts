@@ -21,6 +21,8 @@ export interface UpConfig {
   logLevel: string;
   /** Requests per minute per client address and per user at the proxy; 0 turns the limit off. */
   rateLimitPerMinute: number;
+  /** Directory served at / instead of the web build (packages/web/dist). */
+  webRoot: string | undefined;
 }
 
 export class UpConfigError extends Error {
@@ -108,6 +110,13 @@ const settings = {
     yaml: 'data_dir',
     schema: z.string().min(1),
     fallback: './.switchboard',
+  },
+  webRoot: {
+    env: 'WEB_ROOT',
+    flag: 'web-root',
+    yaml: 'web_root',
+    schema: z.string().min(1),
+    fallback: undefined,
   },
   rateLimit: {
     env: 'RATE_LIMIT_PER_MINUTE',
@@ -229,5 +238,6 @@ export function parseUpConfig(argv: string[], env: Record<string, string | undef
     dataDir: path.resolve(String(c.dataDir)),
     logLevel: String(c.logLevel),
     rateLimitPerMinute: c.rateLimit as number,
+    webRoot: c.webRoot === undefined ? undefined : path.resolve(String(c.webRoot)),
   };
 }

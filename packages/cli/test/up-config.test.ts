@@ -38,6 +38,7 @@ describe('switchboard up configuration', () => {
     [{ BUS: 'nats' }, 'NATS_URL'],
     [{ AUTH_MODE: 'none' }, 'AUTH_MODE'],
     [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN'],
+    [{ RATE_LIMIT_PER_MINUTE: '-1' }, 'RATE_LIMIT_PER_MINUTE'],
   ])('a malformed value stops start-up naming the variable %#', (env, variable) => {
     expect(errorOf([], env).variable).toBe(variable);
   });

@@ -21,6 +21,9 @@ export async function runUp(argv: string[]): Promise<void> {
   let config;
   try {
     config = parseUpConfig(argv, process.env);
+    if (config.webRoot && !existsSync(path.join(config.webRoot, 'index.html'))) {
+      throw new UpConfigError('WEB_ROOT', `${config.webRoot} has no index.html`);
+    }
   } catch (err) {
     if (
       err instanceof UpConfigError ||
@@ -49,7 +52,7 @@ export async function runUp(argv: string[]): Promise<void> {
   } finally {
     await handle.close();
   }
-  let webRoot = webDistDir();
+  let webRoot = config.webRoot ?? webDistDir();
   if (!existsSync(`${webRoot}/index.html`)) {
     log('building the web app (npm install normally does this)');
     try {
