@@ -23,6 +23,7 @@ import * as hdr from 'hdr-histogram-js';
 import { Pool } from 'undici';
 import { benchTitle, drive } from './fanout/drive.js';
 import {
+  cpuMs,
   type Child,
   repoRoot,
   rssBytes,
@@ -77,6 +78,8 @@ interface PhaseResult {
   memoryPerConnectionBytes: number | undefined;
   /** 1-minute load average when the phase ended (the machine may be shared). */
   loadAverage: number;
+  /** CPU the server processes used per 1 000 deliveries during the phase (ms), when they are ours to watch. */
+  serverCpuMsPer1000: number | undefined;
 }
 
 const ms = (h: WindowStats['writeToReceipt'], p: number) =>
@@ -89,13 +92,22 @@ async function totalRss(children: Child[]): Promise<number | undefined> {
   return sum;
 }
 
+async function totalCpu(children: Child[]): Promise<number | undefined> {
+  if (children.length === 0) return undefined;
+  let sum = 0;
+  for (const c of children) sum += await cpuMs(c.process.pid);
+  return sum;
+}
+
 async function runPhase(
   stack: PhaseResult['stack'],
   pool: WatcherPool,
   rate: number,
   memory: number | undefined,
+  servers: Child[],
   send: (title: string) => Promise<void>,
 ): Promise<PhaseResult> {
+  const cpuBefore = await totalCpu(servers);
   const t0 = performance.now();
   const from = t0 + config.warmupMs;
   const to = from + config.windowMs;
@@ -117,7 +129,10 @@ async function runPhase(
   });
   await sleep(Math.max(0, to + config.drainMs - performance.now()));
   const stats = pool.endWindow();
+  const cpuAfter = await totalCpu(servers);
   const expected = inWindow * pool.size;
+  // The whole phase (warm-up, window, drain) delivered about writes × watchers.
+  const phaseDeliveries = result.sent * pool.size;
   return {
     stack,
     watchers: pool.size,
@@ -141,6 +156,10 @@ async function runPhase(
     writeMs: { p50: ms(writeLatency, 50), p99: ms(writeLatency, 99) },
     memoryPerConnectionBytes: memory,
     loadAverage: Math.round(os.loadavg()[0]! * 100) / 100,
+    serverCpuMsPer1000:
+      cpuBefore !== undefined && cpuAfter !== undefined && phaseDeliveries > 0
+        ? Math.round(((cpuAfter - cpuBefore) / phaseDeliveries) * 1000 * 100) / 100
+        : undefined,
   };
 }
 
@@ -179,6 +198,7 @@ function printTable(results: PhaseResult[]): void {
     'frame B': r.frameBytes,
     'B/conn':
       r.memoryPerConnectionBytes === undefined ? '-' : Math.round(r.memoryPerConnectionBytes),
+    'cpu ms/1k': r.serverCpuMsPer1000 ?? '-',
     load: r.loadAverage,
   }));
   console.table(rows);
@@ -217,6 +237,10 @@ function ratios(results: PhaseResult[]) {
       ).toFixed(2),
       'deliveries ours/ref': +(
         m(ours, (r) => r.deliveriesPerSec) / m(ref, (r) => r.deliveriesPerSec)
+      ).toFixed(2),
+      'server cpu ours/ref': +(
+        m(ours, (r) => r.serverCpuMsPer1000 ?? Number.NaN) /
+        m(ref, (r) => r.serverCpuMsPer1000 ?? Number.NaN)
       ).toFixed(2),
       'memory ours/ref': oursMem && refMem ? +(oursMem / refMem).toFixed(2) : null,
     });
@@ -338,14 +362,14 @@ async function main(): Promise<void> {
       for (let round = 0; round < config.repeat; round++) {
         for (const rate of config.rates) {
           const runOurs = async () => {
-            const r = await runPhase('switchboard', ours, rate, memOurs, writeOurs);
+            const r = await runPhase('switchboard', ours, rate, memOurs, children, writeOurs);
             frameBytes = r.frameBytes || frameBytes;
             results.push(r);
             printTable([r]);
           };
           const runRef = async () => {
             if (!ref) return;
-            const r = await runPhase('bare-ws', ref, rate, memRef, publish);
+            const r = await runPhase('bare-ws', ref, rate, memRef, references, publish);
             results.push(r);
             printTable([r]);
           };

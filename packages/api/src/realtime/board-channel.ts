@@ -26,6 +26,8 @@ export interface ChannelLimits {
   gapWaitMs: number;
   /** Out-of-order events held at most. */
   maxPending: number;
+  /** Subscribers written to per turn of the event loop. */
+  sliceSize: number;
 }
 
 /**
@@ -45,6 +47,9 @@ export class BoardChannel {
   /** member.removed events dispatched so far: a check that straddles one is not remembered. */
   revocations = 0;
   private readonly pending = new Map<number, WireEvent>();
+  /** Dispatched events not yet written to every subscriber (see fanOut). */
+  private readonly outbox: RingEntry[] = [];
+  private fanning = false;
   private readonly ring: FrameRing;
   private knownHead: number;
   private fetching = false;
@@ -122,6 +127,7 @@ export class BoardChannel {
     this.closed = true;
     clearTimeout(this.timer);
     this.pending.clear();
+    this.outbox.length = 0;
     this.ring.clear();
   }
 
@@ -161,17 +167,58 @@ export class BoardChannel {
     this.lastSeq = seq;
     const entry: RingEntry = { seq, frame: eventFrame(wire), effect: accessEffectOf(wire.event) };
     this.ring.push(entry);
-    for (const sub of this.subs) {
-      if (!sub.live || seq <= sub.lastSent) continue;
-      if (seq !== sub.lastSent + 1) {
-        // Never expected; recover by replaying for this subscription alone.
-        void this.catchUp(sub).catch((err: unknown) => this.env.warn('catch-up failed', err));
+    this.outbox.push(entry);
+    if (!this.fanning) this.fanOut();
+  }
+
+  /**
+   * Writes the queued events to the live subscribers, one event after the
+   * other. A large audience is served in slices with a turn of the event loop
+   * between them, so database replies (say, of a transaction holding a board's
+   * lock) do not wait behind thousands of socket writes. Subscribers that join
+   * meanwhile catch up from the ring, which already holds the event.
+   */
+  private fanOut(): void {
+    const { sliceSize } = this.env.limits;
+    for (let entry = this.outbox[0]; entry && !this.closed; entry = this.outbox[0]) {
+      if (this.subs.size <= sliceSize) {
+        for (const sub of this.subs) this.deliver(sub, entry);
+        this.outbox.shift();
+        this.env.afterDispatch(this, entry);
         continue;
       }
-      sub.lastSent = seq;
-      sub.conn.sendLive(entry.frame);
+      const current = entry;
+      const targets = [...this.subs];
+      let i = 0;
+      const step = (): void => {
+        if (this.closed) return;
+        const end = Math.min(i + sliceSize, targets.length);
+        for (; i < end; i++) this.deliver(targets[i]!, current);
+        if (i < targets.length) {
+          setImmediate(step);
+          return;
+        }
+        this.fanning = false;
+        this.outbox.shift();
+        this.env.afterDispatch(this, current);
+        this.fanOut();
+      };
+      this.fanning = true;
+      step();
+      return;
     }
-    this.env.afterDispatch(this, entry);
+  }
+
+  private deliver(sub: Subscription, entry: RingEntry): void {
+    const seq = entry.seq;
+    if (!sub.live || seq <= sub.lastSent) return;
+    if (seq !== sub.lastSent + 1) {
+      // Never expected; recover by replaying for this subscription alone.
+      void this.catchUp(sub).catch((err: unknown) => this.env.warn('catch-up failed', err));
+      return;
+    }
+    sub.lastSent = seq;
+    sub.conn.sendLive(entry.frame);
   }
 
   private scheduleFetch(delayMs: number): void {

@@ -94,6 +94,7 @@ export class Hub implements BusSink, ConnectionHost {
         batch: 500,
         gapWaitMs: 50,
         maxPending: 10_000,
+        sliceSize: deps.options.fanOutSlice,
       },
       warn: (message, err) => deps.log.warn(message, err),
     };

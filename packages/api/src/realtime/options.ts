@@ -32,6 +32,8 @@ export interface RealtimeOptions {
   closeGraceMs: number;
   /** Recent event frames kept per board, to resume subscribers without reading the log. */
   ringSize: number;
+  /** Sockets written per turn of the event loop when fanning out one event (see BoardChannel). */
+  fanOutSlice: number;
   /** Explicit subscriptions per connection. */
   maxSubscriptions: number;
   /**
@@ -83,6 +85,7 @@ export const defaultRealtimeOptions: RealtimeOptions = {
   discoveryMs: 30_000,
   closeGraceMs: 5_000,
   ringSize: 128,
+  fanOutSlice: 64,
   maxSubscriptions: 100,
   allBoardsGraceMs: 250,
   presence: { heartbeatMs: 10_000, ttlMs: 25_000, pushMs: 150, maxViewers: 100 },

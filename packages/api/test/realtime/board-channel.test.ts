@@ -43,10 +43,10 @@ class FakeConn {
 }
 
 const settle = async () => {
-  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+  for (let i = 0; i < 200; i++) await new Promise((resolve) => setImmediate(resolve));
 };
 
-function harness(total: number, ringSize: number) {
+function harness(total: number, ringSize: number, sliceSize: number) {
   const log = Array.from({ length: total }, (_, i) => event(i + 1));
   let committed = 0;
   const env: ChannelEnv = {
@@ -57,7 +57,7 @@ function harness(total: number, ringSize: number) {
     afterDispatch: () => {},
     endsSubscription: () => false,
     dropSubscription: () => {},
-    limits: { ringSize, ringBytes: 1 << 20, batch: 3, gapWaitMs: 0, maxPending: 1000 },
+    limits: { ringSize, ringBytes: 1 << 20, batch: 3, gapWaitMs: 0, maxPending: 1000, sliceSize },
     warn: () => {},
   };
   return {
@@ -93,9 +93,11 @@ describe('BoardChannel', () => {
       fc.asyncProperty(
         fc.array(action, { minLength: 1, maxLength: 80 }),
         fc.integer({ min: 0, max: 8 }),
-        async (actions, ringSize) => {
+        // 1–2: fan-out in slices across turns of the event loop; 1000: all at once.
+        fc.constantFrom(1, 2, 1000),
+        async (actions, ringSize, sliceSize) => {
           const total = 30;
-          const h = harness(total, ringSize);
+          const h = harness(total, ringSize, sliceSize);
           const channel = new BoardChannel(boardId, 0, h.env);
           const subs: { sub: Subscription; conn: FakeConn; from: number }[] = [];
           const join = (from: number) => {

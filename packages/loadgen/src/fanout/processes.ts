@@ -71,6 +71,19 @@ export function startReferenceServer(): Promise<Child> {
   return forkListening(referenceMain, [], { ...process.env });
 }
 
+/** CPU time (user + system) a process has used so far, in ms (Linux /proc; clock ticks of 10 ms). */
+export async function cpuMs(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Resident set size of a process in bytes (Linux /proc). */
 export async function rssBytes(pid: number | undefined): Promise<number> {
   if (pid === undefined) return Number.NaN;
