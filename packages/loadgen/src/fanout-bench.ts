@@ -220,7 +220,8 @@ function ratios(results: PhaseResult[]) {
     const ours = pick('switchboard');
     const ref = pick('bare-ws');
     if (ours.length === 0 || ref.length === 0) continue;
-    const m = (rs: PhaseResult[], f: (r: PhaseResult) => number) => median(rs.map(f));
+    const m = (rs: PhaseResult[], f: (r: PhaseResult) => number) =>
+      Math.round(median(rs.map(f)) * 10) / 10;
     const oursMem = ours[0]!.memoryPerConnectionBytes;
     const refMem = ref[0]!.memoryPerConnectionBytes;
     out.push({
