@@ -12,7 +12,8 @@ import { errorFrame, presenceFrame, wireEvent } from './frames.js';
 import type { RealtimeOptions } from './options.js';
 import { Presence } from './presence.js';
 import type { PresenceAnnouncement } from './presence-wire.js';
-import { boardHeads, liveSessions, readWireLog } from './queries.js';
+import { Maintenance } from './maintenance.js';
+import { readWireLog } from './queries.js';
 import { Subscription } from './subscription.js';
 import { TouchRecorder } from './touch-recorder.js';
 
@@ -62,7 +63,7 @@ export class Hub implements BusSink, ConnectionHost {
   /** Deleted boards: a late bus message about one must not resurrect it. */
   private readonly deleted = new Set<number>();
   private readonly channelEnv: ChannelEnv;
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly maintenance: Maintenance;
   private nextId = 1;
   private stopped = false;
   private counters = { signals: 0, eventsCarried: 0, logReads: 0 };
@@ -80,6 +81,7 @@ export class Hub implements BusSink, ConnectionHost {
       deps.options.presence,
     );
     this.allBoards = new AllBoards(this);
+    this.maintenance = new Maintenance(this);
     this.channelEnv = {
       readLog: (boardId, after, limit) => {
         this.counters.logReads += 1;
@@ -105,14 +107,13 @@ export class Hub implements BusSink, ConnectionHost {
   }
 
   start(): void {
-    const { options } = this.deps;
-    this.every(options.pollMs, () => this.pollHeads());
-    this.every(options.pingIntervalMs, () => this.pingSweep());
-    if (this.deps.config.authMode !== 'open') {
-      this.every(options.sessionCheckMs, () => this.checkSessions());
-    }
-    this.every(options.discoveryMs, () => this.allBoards.discoverAll());
+    this.maintenance.start();
     this.presence.start();
+  }
+
+  /** Safety net under every bus: compare watched boards' heads with what was dispatched. */
+  pollHeads(): Promise<void> {
+    return this.maintenance.pollHeads();
   }
 
   stats(): HubStats {
@@ -365,75 +366,9 @@ export class Hub implements BusSink, ConnectionHost {
 
   stop(): void {
     this.stopped = true;
-    for (const timer of this.timers) clearInterval(timer);
+    this.maintenance.stop();
     this.presence.stop();
     for (const channel of this.channels.values()) channel.close();
     this.channels.clear();
-  }
-
-  // ---- periodic work ----
-
-  private every(ms: number, task: () => Promise<void> | void): void {
-    let running = false;
-    const timer = setInterval(() => {
-      if (running || this.stopped) return;
-      running = true;
-      Promise.resolve()
-        .then(task)
-        .catch((err: unknown) => this.deps.log.warn('periodic realtime task failed', err))
-        .finally(() => {
-          running = false;
-        });
-    }, ms);
-    timer.unref();
-    this.timers.push(timer);
-  }
-
-  /** Safety net under every bus: compare watched boards' heads with what was dispatched. */
-  async pollHeads(): Promise<void> {
-    const ids = [...this.channels.keys()];
-    if (ids.length === 0) return;
-    for (const head of await boardHeads(this.deps.db, ids)) {
-      this.channels.get(head.id)?.signal(head.seq);
-    }
-  }
-
-  private pingSweep(): void {
-    for (const conn of this.conns) {
-      if (conn.closing) continue;
-      if (!conn.alive) {
-        this.closeConnection(conn, wsCloseCodes.deadPeer, 'no pong');
-        continue;
-      }
-      conn.alive = false;
-      try {
-        conn.ws.ping();
-      } catch {
-        this.forget(conn);
-      }
-    }
-  }
-
-  /** Logged-out or expired sessions lose their sockets (4001). */
-  async checkSessions(): Promise<void> {
-    const bySession = new Map<string, Connection[]>();
-    for (const conn of this.conns) {
-      const sessionId = conn.actor?.sessionId;
-      if (!sessionId || conn.closing) continue;
-      const list = bySession.get(sessionId);
-      if (list) list.push(conn);
-      else bySession.set(sessionId, [conn]);
-    }
-    if (bySession.size === 0) return;
-    const live = await liveSessions(this.deps.db, [...bySession.keys()]);
-    for (const [sessionId, conns] of bySession) {
-      if (live.has(sessionId)) continue;
-      for (const conn of conns) {
-        conn.sendControl(
-          errorFrame('SB_ERR_UNAUTHENTICATED', 'Your session ended; sign in again.'),
-        );
-        this.closeConnection(conn, wsCloseCodes.unauthenticated, 'session ended');
-      }
-    }
   }
 }
