@@ -23,6 +23,7 @@ import * as hdr from 'hdr-histogram-js';
 import { Pool } from 'undici';
 import { benchTitle, drive } from './fanout/drive.js';
 import {
+  cleanBusNamespace,
   cpuMs,
   type Child,
   repoRoot,
@@ -263,9 +264,14 @@ async function main(): Promise<void> {
     rssAfter: number | undefined;
     perConnection: number | undefined;
   }[] = [];
+  let busNamespace: { bus: 'nats' | 'redis'; url: string; prefix: string } | undefined;
   const cleanup = async () => {
     await Promise.all([...children, ...references].map((c) => c.stop()));
     if (scratch) await scratchDatabase(config.adminUrl, scratch, 'drop').catch(() => {});
+    if (busNamespace) {
+      const { bus, url, prefix } = busNamespace;
+      await cleanBusNamespace(bus, url, prefix).catch((err: unknown) => console.error(String(err)));
+    }
   };
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
   try {
@@ -276,7 +282,12 @@ async function main(): Promise<void> {
       const busEnv: Record<string, string> = { DATABASE_URL: databaseUrl, BUS: config.bus };
       for (const key of ['NATS_URL', 'REDIS_URL', 'BUS_PREFIX'] as const)
         if (env[key]) busEnv[key] = env[key]!;
-      if (config.bus !== 'pg' && !busEnv.BUS_PREFIX) busEnv.BUS_PREFIX = scratch;
+      if ((config.bus === 'nats' || config.bus === 'redis') && !busEnv.BUS_PREFIX) {
+        // A namespace of our own on the bus server, removed at the end.
+        busEnv.BUS_PREFIX = scratch;
+        const url = config.bus === 'nats' ? env.NATS_URL : env.REDIS_URL;
+        if (url) busNamespace = { bus: config.bus, url, prefix: scratch };
+      }
       // One at a time: the first migrates the scratch database.
       for (let i = 1; i <= config.instances; i++)
         children.push(await startApiInstance(`api-${i}`, busEnv));

@@ -127,3 +127,46 @@ export function scratchDatabase(
     );
   });
 }
+
+/**
+ * Removes what a run left on the NATS or Redis server under its own prefix
+ * (the stream, or the keys), through the api package's clients in a child
+ * process, as for the scratch database.
+ */
+export function cleanBusNamespace(
+  bus: 'nats' | 'redis',
+  url: string,
+  prefix: string,
+): Promise<void> {
+  const script =
+    bus === 'nats'
+      ? `import { connect } from '@nats-io/transport-node';
+         import { jetstreamManager } from '@nats-io/jetstream';
+         const nc = await connect({ servers: process.env.BUS_URL });
+         const jsm = await jetstreamManager(nc);
+         await jsm.streams.delete(process.env.BUS_PREFIX.toUpperCase() + '_SB_BOARDS').catch(() => {});
+         await nc.close();`
+      : `import { Redis } from 'ioredis';
+         const redis = new Redis(process.env.BUS_URL);
+         let cursor = '0';
+         do {
+           const [next, keys] = await redis.scan(cursor, 'MATCH', process.env.BUS_PREFIX + ':*', 'COUNT', 500);
+           cursor = next;
+           if (keys.length > 0) await redis.del(...keys);
+         } while (cursor !== '0');
+         redis.disconnect();`;
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      {
+        cwd: fileURLToPath(new URL('../../../api/', import.meta.url)),
+        env: { ...process.env, BUS_URL: url, BUS_PREFIX: prefix },
+      },
+      (err, _stdout, stderr) =>
+        err
+          ? reject(new Error(`cleaning the ${bus} namespace: ${stderr || err.message}`))
+          : resolve(),
+    );
+  });
+}
