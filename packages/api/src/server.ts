@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
+import pg from 'pg';
 import { pino } from 'pino';
 import type { AppDeps, Readiness } from './app-deps.js';
 import { buildApp } from './app.js';
@@ -75,10 +75,20 @@ export async function createDeps(
     ...(options.realtime ? { overrides: options.realtime } : {}),
     ...(options.listenerUrl ? { listenerUrl: options.listenerUrl } : {}),
   });
+  // Readiness has a connection of its own: behind a pool busy with queued
+  // requests, a check would time out and take a working instance (or all of
+  // them, under load) out of the proxy's rotation.
+  const probe = new pg.Pool({
+    connectionString: config.databaseUrl,
+    max: 1,
+    connectionTimeoutMillis: 2_000,
+    application_name: `switchboard-${config.instanceId}-ready`,
+  });
+  probe.on('error', () => {});
   const readiness = async (): Promise<Readiness> => {
     let database: string;
     try {
-      await withTimeout(sql`SELECT 1`.execute(db), 2_000);
+      await withTimeout(probe.query('SELECT 1'), 2_000);
       database = 'ok';
     } catch (err) {
       database = err instanceof Error ? err.message : String(err);
@@ -101,6 +111,7 @@ export async function createDeps(
     ...handle,
     close: async () => {
       await realtime.stop();
+      await probe.end();
       await handle.close();
     },
   };

@@ -30,6 +30,7 @@ describe('API configuration from the environment', () => {
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ INSTANCE_ID: 'a b' }, 'INSTANCE_ID'],
+    [{ BUS_PREFIX: 'has space' }, 'BUS_PREFIX'],
   ])('names the variable in error %#', (env, variable) => {
     const err = errorOf({ ...base, ...env });
     expect(err.variable).toBe(variable);

@@ -86,6 +86,10 @@ export const errorCatalog = {
     status: 415,
     message: 'Send the body as application/json.',
   },
+  SB_ERR_UPGRADE_REQUIRED: {
+    status: 426,
+    message: 'This endpoint speaks WebSocket: send an Upgrade: websocket request.',
+  },
   SB_ERR_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.' },
   SB_ERR_UNKNOWN_COLUMN: { status: 422, message: 'That column does not belong to this board.' },
   SB_ERR_BAD_NEIGHBOUR: {
@@ -99,6 +103,10 @@ export const errorCatalog = {
   SB_ERR_UNAVAILABLE: { status: 503, message: 'A dependency is unavailable; retry shortly.' },
   // WebSocket error frames (sent as {"type":"error","code","message"}; status is informative).
   SB_ERR_WS_BAD_MESSAGE: { status: 400, message: 'Malformed or unknown WebSocket message.' },
+  SB_ERR_WS_TOO_MANY_SUBSCRIPTIONS: {
+    status: 400,
+    message: 'Too many board subscriptions on one connection.',
+  },
   SB_ERR_WS_RATE_LIMITED: { status: 429, message: 'Too many WebSocket messages; slow down.' },
 } as const satisfies ErrorRegistry;
 

@@ -1,18 +1,21 @@
 import type { Db } from '../store/db.js';
 import { liveSessionUser, revokeSession } from '../store/users.js';
-import type { SessionClaims, TokenService } from './tokens.js';
+import type { TokenService } from './tokens.js';
+
+export interface SessionUser {
+  id: number;
+  username: string;
+  sessionId: string;
+}
 
 /**
- * Checks a token and that its session is still live (not logged out). Live
- * sessions are remembered for a few seconds so a busy client does not cost a
- * query per request; a logout on this instance forgets at once, on others
- * within `cacheMs`.
+ * Checks a token and that its session is still live (not logged out). A token
+ * that checked out is remembered for a few seconds, so a busy client costs
+ * neither a signature check nor a query per request; a logout on this
+ * instance forgets at once, on others within `cacheMs`.
  */
 export class SessionVerifier {
-  private readonly cache = new Map<
-    string,
-    { user: { id: number; username: string }; until: number }
-  >();
+  private readonly cache = new Map<string, { user: SessionUser; until: number }>();
 
   constructor(
     private readonly db: Db,
@@ -20,28 +23,28 @@ export class SessionVerifier {
     private readonly cacheMs = 5_000,
   ) {}
 
-  async userFor(
-    token: string,
-  ): Promise<{ id: number; username: string; sessionId: string } | undefined> {
-    const claims: SessionClaims | undefined = await this.tokens.verify(token);
-    if (!claims) return undefined;
+  async userFor(token: string): Promise<SessionUser | undefined> {
     const now = Date.now();
-    const cached = this.cache.get(claims.sessionId);
-    if (cached && cached.until > now && cached.user.id === claims.userId) {
-      return { ...cached.user, sessionId: claims.sessionId };
+    const cached = this.cache.get(token);
+    if (cached) {
+      if (cached.until > now) return cached.user;
+      this.cache.delete(token);
     }
-    const user = await liveSessionUser(this.db, claims.sessionId);
-    if (!user || user.id !== claims.userId) {
-      this.cache.delete(claims.sessionId);
-      return undefined;
-    }
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(claims.sessionId, { user, until: now + this.cacheMs });
-    return { ...user, sessionId: claims.sessionId };
+    const claims = await this.tokens.verify(token);
+    if (!claims) return undefined;
+    const row = await liveSessionUser(this.db, claims.sessionId);
+    if (!row || row.id !== claims.userId) return undefined;
+    const user = { id: row.id, username: row.username, sessionId: claims.sessionId };
+    if (this.cache.size >= 10_000) this.cache.clear();
+    // Never past the token's own expiry.
+    this.cache.set(token, { user, until: Math.min(now + this.cacheMs, claims.expiresAt * 1000) });
+    return user;
   }
 
   async revoke(sessionId: string): Promise<void> {
-    this.cache.delete(sessionId);
+    for (const [token, entry] of this.cache) {
+      if (entry.user.sessionId === sessionId) this.cache.delete(token);
+    }
     await revokeSession(this.db, sessionId);
   }
 }

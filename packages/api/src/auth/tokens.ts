@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, type KeyObject, randomUUID } from 'node:crypto';
 import { limits } from '@switchboard/core';
 import { jwtVerify, SignJWT } from 'jose';
 
@@ -6,6 +6,8 @@ export interface SessionClaims {
   userId: number;
   username: string;
   sessionId: string;
+  /** Expiry, seconds since the epoch. */
+  expiresAt: number;
 }
 
 export interface IssuedToken {
@@ -16,10 +18,11 @@ export interface IssuedToken {
 
 /** Session tokens: HS256 JWTs naming the user (sub) and the session (sid), valid 30 days. */
 export class TokenService {
-  private readonly key: Uint8Array;
+  // A KeyObject made once: handing jose raw bytes would import the key on every call.
+  private readonly key: KeyObject;
 
   constructor(secret: string) {
-    this.key = new TextEncoder().encode(secret);
+    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
 
   async issue(userId: number, username: string): Promise<IssuedToken> {
@@ -42,7 +45,12 @@ export class TokenService {
       const userId = Number(payload.sub);
       if (!Number.isSafeInteger(userId) || userId <= 0) return undefined;
       if (typeof payload.sid !== 'string' || typeof payload.name !== 'string') return undefined;
-      return { userId, username: payload.name, sessionId: payload.sid };
+      return {
+        userId,
+        username: payload.name,
+        sessionId: payload.sid,
+        expiresAt: payload.exp ?? 0,
+      };
     } catch {
       return undefined;
     }

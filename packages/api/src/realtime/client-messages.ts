@@ -153,7 +153,7 @@ async function subscribe(
   ) {
     conn.sendControl(
       errorFrame(
-        'SB_ERR_WS_BAD_MESSAGE',
+        'SB_ERR_WS_TOO_MANY_SUBSCRIPTIONS',
         `At most ${options.maxSubscriptions} subscriptions.`,
         boardId,
       ),

@@ -58,8 +58,9 @@ export function presenceFrame(boardId: number, viewers: readonly PresenceViewer[
   return Buffer.from(JSON.stringify({ type: 'presence', board_id: boardId, viewers }));
 }
 
-export function welcomeFrame(userId: number, username: string): string {
-  return JSON.stringify({ type: 'welcome', user_id: userId, username });
+/** `instance` names the API instance holding the socket (what X-Served-By says for HTTP). */
+export function welcomeFrame(userId: number, username: string, instance: string): string {
+  return JSON.stringify({ type: 'welcome', user_id: userId, username, instance });
 }
 
 export const pongFrame = '{"type":"pong"}';

@@ -26,7 +26,7 @@ export interface HubDeps {
   db: Db;
   sessions: SessionVerifier;
   anonymous: User;
-  config: Pick<ApiConfig, 'authMode' | 'corsOrigins'>;
+  config: Pick<ApiConfig, 'authMode' | 'corsOrigins' | 'instanceId'>;
   options: RealtimeOptions;
   log: RealtimeLog;
   /** This process's id in presence announcements. */

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { BoardEvent, User } from '@switchboard/core';
+import { type BoardEvent, type User, wsCloseCodes } from '@switchboard/core';
 import { pino } from 'pino';
 import type { SessionVerifier } from '../auth/sessions.js';
 import type { ApiConfig } from '../config.js';
 import type { Db } from '../store/db.js';
 import type { Bus } from './bus.js';
+import { errorFrame } from './frames.js';
 import { busNames } from './bus-names.js';
 import { Hub, type HubStats, type RealtimeLog } from './hub.js';
 import { NatsBus } from './nats-bus.js';
@@ -22,6 +23,8 @@ export interface RealtimeService {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Graceful shutdown: close every socket with 1001 so clients resume elsewhere. */
   closeSockets(): Promise<void>;
+  /** A session was logged out here: close its sockets now (other instances notice within their session check). */
+  sessionEnded(sessionId: string): void;
 }
 
 export interface Realtime extends RealtimeService {
@@ -132,6 +135,13 @@ export async function startRealtime(params: RealtimeParams): Promise<Realtime> {
     options,
     handleUpgrade,
     closeSockets: () => hub.closeAll(),
+    sessionEnded: (sessionId) => {
+      for (const conn of hub.conns) {
+        if (conn.closing || conn.actor?.sessionId !== sessionId) continue;
+        conn.sendControl(errorFrame('SB_ERR_UNAUTHENTICATED', 'You signed out.'));
+        hub.closeConnection(conn, wsCloseCodes.unauthenticated, 'signed out');
+      }
+    },
     committed: (events) => hub.committed(events),
     health: () => bus.health(),
     stats: () => hub.stats(),

@@ -65,7 +65,7 @@ export function upgradeHandler(hub: Hub, instanceId: string) {
       return;
     }
     if ((request.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
-      refuseUpgrade(socket, 426, errorBody('SB_ERR_BAD_REQUEST', upgradeRequired), [
+      refuseUpgrade(socket, 426, errorBody('SB_ERR_UPGRADE_REQUIRED', upgradeRequired), [
         'Upgrade: websocket',
       ]);
       return;
@@ -96,6 +96,6 @@ export function mountWebSocket(app: FastifyInstance, realtime: RealtimeService):
       .header('upgrade', 'websocket')
       .header('connection', 'Upgrade')
       .type('application/json; charset=utf-8')
-      .send(errorBody('SB_ERR_BAD_REQUEST', upgradeRequired));
+      .send(errorBody('SB_ERR_UPGRADE_REQUIRED', upgradeRequired));
   });
 }

@@ -129,6 +129,6 @@ export function authenticate(hub: Hub, conn: Connection, token: string): void {
 function authenticated(hub: Hub, conn: Connection, actor: Actor): void {
   clearTimeout(conn.authTimer);
   conn.actor = actor;
-  conn.sendControl(welcomeFrame(actor.id, actor.username));
+  conn.sendControl(welcomeFrame(actor.id, actor.username, hub.deps.config.instanceId));
   hub.allBoards.register(conn);
 }

@@ -85,7 +85,10 @@ export function authRoutes(app: App, deps: AppDeps) {
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      if (actor.sessionId) await deps.sessions.revoke(actor.sessionId);
+      if (actor.sessionId) {
+        await deps.sessions.revoke(actor.sessionId);
+        deps.realtime?.sessionEnded(actor.sessionId);
+      }
       clearSessionCookie(request, reply);
       return reply.code(204).send();
     },

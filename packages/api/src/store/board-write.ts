@@ -4,7 +4,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import type { Db } from './db.js';
 import { accessBoard } from './board-access.js';
-import { toEvent, type BoardRow } from './mappers.js';
+import type { BoardRow } from './mappers.js';
 import type { Database } from './schema.js';
 
 /** PostgreSQL channel that wakes every instance when a board's log grows (payload "board:seq"). */
@@ -29,7 +29,9 @@ export interface WriteResult<T> {
 /**
  * Appends events to a board's log inside the caller's transaction: bumps the
  * board's seq (the caller holds its row lock, so seqs have no gaps), inserts
- * the rows and queues a NOTIFY that PostgreSQL delivers only on commit.
+ * the rows and queues a NOTIFY that PostgreSQL delivers only on commit. One
+ * statement, one round trip: writers of a board queue behind its lock, so
+ * every round trip held under it costs the whole board.
  */
 export async function appendEvents(
   tx: Tx,
@@ -38,29 +40,38 @@ export async function appendEvents(
   drafts: readonly EventDraft[],
 ): Promise<BoardEvent[]> {
   if (drafts.length === 0) return [];
-  const { seq: last } = await tx
-    .updateTable('boards')
-    .set((eb) => ({ seq: eb('seq', '+', drafts.length) }))
-    .where('id', '=', boardId)
-    .returning('seq')
-    .executeTakeFirstOrThrow();
-  const first = last - drafts.length + 1;
-  const rows = await tx
-    .insertInto('board_events')
-    .values(
-      drafts.map((draft, i) => ({
-        board_id: boardId,
-        seq: first + i,
-        id: randomUUID(),
-        type: draft.type,
-        actor: actorId,
-        payload: JSON.stringify(draft.payload),
-      })),
+  const entries = drafts.map((draft) => ({
+    id: randomUUID(),
+    type: draft.type,
+    payload: draft.payload,
+  }));
+  const { rows } = await sql<{ seq: number; created_at: Date }>`
+    WITH bumped AS (
+      UPDATE boards SET seq = seq + ${drafts.length} WHERE id = ${boardId} RETURNING seq
+    ), inserted AS (
+      INSERT INTO board_events (board_id, seq, id, type, actor, payload)
+      SELECT ${boardId}, bumped.seq - ${drafts.length} + e.ord, (e.entry->>'id')::uuid, e.entry->>'type',
+        ${actorId}, e.entry->'payload'
+      FROM bumped, jsonb_array_elements(${JSON.stringify(entries)}::jsonb) WITH ORDINALITY AS e (entry, ord)
+      RETURNING seq, created_at
+    ), notified AS (
+      SELECT pg_notify(${eventsChannel}, ${boardId} || ':' || bumped.seq) FROM bumped
     )
-    .returningAll()
-    .execute();
-  await sql`SELECT pg_notify(${eventsChannel}, ${`${boardId}:${last}`})`.execute(tx);
-  return rows.map(toEvent);
+    SELECT inserted.seq, inserted.created_at FROM inserted, notified ORDER BY inserted.seq`.execute(
+    tx,
+  );
+  return rows.map((row, i) => {
+    const entry = entries[i]!;
+    return {
+      id: entry.id,
+      board_id: boardId,
+      seq: row.seq,
+      type: entry.type,
+      actor: actorId,
+      payload: entry.payload,
+      created_at: row.created_at.toISOString(),
+    } as BoardEvent;
+  });
 }
 
 /**

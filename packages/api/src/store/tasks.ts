@@ -2,6 +2,7 @@ import {
   type CreateTaskInput,
   hasPlacement,
   limits,
+  rankBetween,
   type ListTasksQuery,
   sbError,
   type Task,
@@ -30,30 +31,45 @@ export function checkVersion<T extends { version: number }>(
   }
 }
 
-async function requireColumn(tx: Tx, boardId: number, columnId: number) {
-  const column = await tx
-    .selectFrom('columns')
-    .selectAll()
-    .where('id', '=', columnId)
-    .where('board_id', '=', boardId)
-    .executeTakeFirst();
-  if (!column) throw sbError('SB_ERR_UNKNOWN_COLUMN', undefined, { column_id: columnId });
-  return column;
+interface TargetColumn {
+  id: number;
+  wip_limit: number | null;
+  /** Tasks in the column, counted only when it has a WIP limit. */
+  task_count: number | null;
+  /** Position of its last task: where "no neighbours named" puts a task. */
+  last_position: string | null;
 }
 
-async function checkWipLimit(tx: Tx, column: { id: number; wip_limit: number | null }) {
-  if (column.wip_limit === null) return;
-  const { count } = await tx
-    .selectFrom('tasks')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('column_id', '=', column.id)
-    .executeTakeFirstOrThrow();
-  if (Number(count) >= column.wip_limit) {
+/**
+ * The column a task goes to (the board's first when none is named), with what
+ * the WIP check and an append need, in one round trip under the board lock.
+ */
+async function targetColumn(
+  tx: Tx,
+  boardId: number,
+  columnId: number | undefined,
+): Promise<TargetColumn> {
+  const { rows } = await sql<TargetColumn>`
+    SELECT c.id, c.wip_limit,
+      CASE WHEN c.wip_limit IS NULL THEN NULL
+        ELSE (SELECT count(*)::int FROM tasks t WHERE t.column_id = c.id) END AS task_count,
+      (SELECT t.position FROM tasks t WHERE t.column_id = c.id ORDER BY t.position DESC LIMIT 1) AS last_position
+    FROM columns c
+    WHERE c.board_id = ${boardId} ${columnId === undefined ? sql`` : sql`AND c.id = ${columnId}`}
+    ORDER BY c.position LIMIT 1`.execute(tx);
+  const column = rows[0];
+  if (!column) {
+    throw columnId === undefined
+      ? sbError('SB_ERR_UNKNOWN_COLUMN', 'The board has no columns; add one first.')
+      : sbError('SB_ERR_UNKNOWN_COLUMN', undefined, { column_id: columnId });
+  }
+  if (column.wip_limit !== null && (column.task_count ?? 0) >= column.wip_limit) {
     throw sbError('SB_ERR_WIP_LIMIT_REACHED', undefined, {
       column_id: column.id,
       wip_limit: column.wip_limit,
     });
   }
+  return column;
 }
 
 async function checkAssignees(tx: Tx, boardId: number, actor: Actor, ids: readonly number[]) {
@@ -83,24 +99,15 @@ export async function createTask(
     });
   }
   return writeBoard(db, input.board_id, actor, 'task.write', async ({ tx, emit }) => {
-    const column =
-      input.column_id !== undefined
-        ? await requireColumn(tx, input.board_id, input.column_id)
-        : await tx
-            .selectFrom('columns')
-            .selectAll()
-            .where('board_id', '=', input.board_id)
-            .orderBy('position')
-            .limit(1)
-            .executeTakeFirst();
-    if (!column) throw sbError('SB_ERR_UNKNOWN_COLUMN', 'The board has no columns; add one first.');
-    await checkWipLimit(tx, column);
+    const column = await targetColumn(tx, input.board_id, input.column_id);
     await checkAssignees(tx, input.board_id, actor, input.assignee_ids ?? []);
-    const position = await placeAmongSiblings(
-      tx,
-      { table: 'tasks', parentColumn: 'column_id', parentId: column.id },
-      input,
-    );
+    const position = hasPlacement(input)
+      ? await placeAmongSiblings(
+          tx,
+          { table: 'tasks', parentColumn: 'column_id', parentId: column.id },
+          input,
+        )
+      : rankBetween(column.last_position, null);
     const row = await tx
       .insertInto('tasks')
       .values({
@@ -181,8 +188,7 @@ export async function updateTask(
     const columnId = input.column_id ?? current.column_id;
     const columnChanges = columnId !== current.column_id;
     if (columnChanges) {
-      const column = await requireColumn(tx, boardId, columnId);
-      await checkWipLimit(tx, column);
+      await targetColumn(tx, boardId, columnId);
       set('column_id', columnId, true);
     }
     if (columnChanges || hasPlacement(input)) {

@@ -54,7 +54,7 @@ describe('/ws over HTTP', () => {
     const res = await new HttpClient(c.at(0).url).get('/ws');
     expect(res.status).toBe(426);
     expect(res.headers.get('upgrade')).toBe('websocket');
-    expect(res.body.error.code).toBe('SB_ERR_BAD_REQUEST');
+    expect(res.body.error.code).toBe('SB_ERR_UPGRADE_REQUIRED');
     expect(res.body.error.message).toMatch(/Upgrade Required/);
   });
 
@@ -64,7 +64,7 @@ describe('/ws over HTTP', () => {
       'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n',
     );
     expect(h2c).toMatch(/^HTTP\/1.1 426/);
-    expect(h2c).toContain('"code":"SB_ERR_BAD_REQUEST"');
+    expect(h2c).toContain('"code":"SB_ERR_UPGRADE_REQUIRED"');
     const other = await rawRequest(
       c.at(0).port,
       'GET /elsewhere HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
@@ -86,7 +86,12 @@ describe('authentication', () => {
     for (const via of ['header', 'query', 'cookie'] as const) {
       const socket = await open(alice, { via });
       const welcome = socket.messages[0];
-      expect(welcome).toEqual({ type: 'welcome', user_id: alice.id, username: alice.username });
+      expect(welcome).toEqual({
+        type: 'welcome',
+        user_id: alice.id,
+        username: alice.username,
+        instance: 'api-1',
+      });
       socket.close();
     }
   });

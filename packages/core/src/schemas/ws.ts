@@ -54,7 +54,13 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
     board_id: idSchema.optional(),
   }),
   z.object({ type: z.literal('pong') }),
-  z.object({ type: z.literal('welcome'), user_id: idSchema, username: z.string() }),
+  z.object({
+    type: z.literal('welcome'),
+    user_id: idSchema,
+    username: z.string(),
+    /** The API instance holding the socket. */
+    instance: z.string().optional(),
+  }),
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 
