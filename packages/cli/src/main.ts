@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { runProxyCli } from '@switchboard/proxy';
 import { runApi } from './commands/api.js';
+import { runLoadgen } from './commands/loadgen.js';
 import { runReport } from './commands/report.js';
 import { runUp } from './commands/up.js';
 
@@ -11,6 +12,7 @@ Commands:
   api       one API instance, configured from the environment
   proxy     the load-balancing reverse proxy on its own, in front of any HTTP service
   report    the proxy's hourly/daily traffic report
+  loadgen   the traffic simulator: simulated users working on boards, with a report
   help      this text
 
 Run "switchboard <command> --help" for a command's options.`;
@@ -26,6 +28,8 @@ async function main(argv: string[]): Promise<void> {
       return runProxyCli(rest);
     case 'report':
       return runReport(rest);
+    case 'loadgen':
+      return runLoadgen(rest);
     case undefined:
     case 'help':
     case '--help':

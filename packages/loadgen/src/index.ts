@@ -1,0 +1,2 @@
+export { formatSimulationReport, runSimulation } from './simulator/simulation.js';
+export type { SimulationOptions, SimulationReport } from './simulator/simulation.js';
