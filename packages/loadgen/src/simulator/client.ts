@@ -1,4 +1,5 @@
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
+import { request } from 'undici';
 import type { Recorder } from './recorder.js';
 
 export interface Answer {
