@@ -62,6 +62,17 @@ describe('backoffDelay', () => {
 });
 
 describe('RealtimeClient', () => {
+  it('knows which API instance holds the socket until it closes', () => {
+    const { client, sockets } = setup();
+    client.start();
+    sockets[0]!.open();
+    expect(client.getState().instance).toBeNull();
+    sockets[0]!.receive({ type: 'welcome', user_id: 1, username: 'ada', instance: 'api-2' });
+    expect(client.getState().instance).toBe('api-2');
+    sockets[0]!.serverClose(1001);
+    expect(client.getState().instance).toBeNull();
+  });
+
   it('subscribes each watched board with its last seq, and routes messages', () => {
     const { client, sockets } = setup();
     let seq = 7;

@@ -11,6 +11,8 @@ export interface ConnectionState {
   retryAt: number | null;
   /** Successful (re)connections so far. */
   connections: number;
+  /** The API instance holding the socket (from the server's welcome). */
+  instance: string | null;
 }
 
 /** One board's interest in the socket. */
@@ -66,6 +68,7 @@ export class RealtimeClient {
     attempts: 0,
     retryAt: null,
     connections: 0,
+    instance: null,
   };
   private readonly listeners = new Set<() => void>();
   private retryTimer: unknown = null;
@@ -181,6 +184,7 @@ export class RealtimeClient {
       if (this.socket !== socket) return;
       this.socket = null;
       this.clearTimers();
+      this.setState({ instance: null });
       if (!this.started) return;
       if (ev.code === wsCloseCodes.unauthenticated) {
         this.setState({ status: 'offline', retryAt: null });
@@ -222,7 +226,11 @@ export class RealtimeClient {
     const parsed = serverMessageSchema.safeParse(raw);
     if (!parsed.success) return;
     const message = parsed.data;
-    if (message.type === 'pong' || message.type === 'welcome') return;
+    if (message.type === 'welcome') {
+      this.setState({ instance: message.instance ?? null });
+      return;
+    }
+    if (message.type === 'pong') return;
     if (message.type === 'error' && message.board_id === undefined) return;
     const channels = this.channels.get(message.board_id as number);
     if (!channels) return;

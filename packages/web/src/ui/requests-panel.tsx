@@ -1,5 +1,6 @@
 import { useSyncExternalStore } from 'react';
 import { requestLog, tallyByBackend } from '../api/request-log';
+import { useConnection } from '../state/realtime';
 import { colorSlot } from '../lib/format';
 import { Icon } from './icons';
 
@@ -14,6 +15,7 @@ export function RequestsPanel({ onClose }: { onClose: () => void }) {
   const records = useSyncExternalStore(requestLog.subscribe, requestLog.snapshot);
   const tally = tallyByBackend(records);
   const total = records.length;
+  const connection = useConnection();
   return (
     <section className="requests" aria-labelledby="requests-title" role="region">
       <div className="requests-header">
@@ -36,6 +38,11 @@ export function RequestsPanel({ onClose }: { onClose: () => void }) {
           <Icon name="x" />
         </button>
       </div>
+      <p className="requests-socket">
+        {connection.instance && connection.status === 'live'
+          ? `Live updates arrive over a WebSocket held by ${connection.instance}.`
+          : 'The live-updates socket is not connected.'}
+      </p>
       {total > 0 && (
         <div className="requests-tally">
           <div className="tally-bar" aria-hidden="true">
