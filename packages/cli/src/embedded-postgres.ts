@@ -6,8 +6,10 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 
 export interface EmbeddedDatabase {
-  /** Connection string for the `postgres` database of the cluster. */
+  /** Connection string for the `postgres` database of the cluster (over its Unix socket when it has one). */
   readonly url: string;
+  /** The same over TCP (for tools that want host and port). */
+  readonly tcpUrl: string;
   readonly port: number;
   readonly dataDir: string;
   stop(): Promise<void>;
@@ -103,6 +105,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const password = await readOrCreatePassword(root);
   let port = options.port ?? (await freePort());
   if (port === 5432) port = await freePort();
+  // Socket paths are limited to about 107 bytes; past that, TCP only.
+  const socketDir = dataDir.length + 20 < 100 ? dataDir : undefined;
 
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
@@ -113,7 +117,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     authMethod: 'scram-sha-256',
     persistent: !options.ephemeral,
     createPostgresUser: userInfo().uid === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${socketDir ?? ''}`,
+    ],
     onLog: (message: unknown) => log(String(message).trimEnd()),
     onError: (message: unknown) => log(String(message).trimEnd()),
   });
@@ -127,9 +136,15 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       `embedded PostgreSQL did not start on port ${port} (data in ${dataDir})${err ? `: ${String(err)}` : ''}`,
     );
   }
-  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const tcpUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  // A Unix socket in the data directory costs the kernel far less per round
+  // trip than loopback TCP; every write makes several.
+  const url = socketDir
+    ? `postgres://postgres:${encodeURIComponent(password)}@localhost:${port}/postgres?host=${encodeURIComponent(socketDir)}`
+    : tcpUrl;
   return {
     url,
+    tcpUrl,
     port,
     dataDir,
     stop: async () => {

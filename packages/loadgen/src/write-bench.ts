@@ -105,13 +105,14 @@ async function pgbench(url: string, script: string, boards: number[]): Promise<n
   return Number(tps[1]);
 }
 
-// The API's write, as SQL: lock the board, insert the task at the column's end,
-// bump seq, append the event (what store/board-write.ts does for POST /api/tasks).
+// The API's write, as SQL: lock the board, insert the task, bump seq, append the
+// event (what store/board-write.ts does for POST /api/tasks). Its tasks go to the
+// board's last column with random keys; the HTTP load adds to the first column.
 const writeSql = `\\set b random(:lo, :hi)
 BEGIN;
 SELECT seq FROM boards WHERE id = :b FOR NO KEY UPDATE;
 INSERT INTO tasks (board_id, column_id, title, position, created_by)
-  SELECT :b, min(id), 'pgbench task', 'z' || md5(random()::text), 1 FROM columns WHERE board_id = :b;
+  SELECT :b, max(id), 'pgbench task', 'z' || md5(random()::text), 1 FROM columns WHERE board_id = :b;
 UPDATE boards SET seq = seq + 1 WHERE id = :b;
 INSERT INTO board_events (board_id, seq, id, type, actor, payload)
   SELECT :b, seq, gen_random_uuid(), 'task.created', 1, '{"bench":true}' FROM boards WHERE id = :b;
