@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import { Pool } from 'undici';
 import type { BackendConfig, PoolConfig } from './config/load.js';
 import { HealthState, type HealthEvent, type HealthPolicy } from './health/state.js';
+import { ConnectionPool, type PoolSettings } from './raw/connection-pool.js';
 import type { Target } from './strategies/types.js';
 
 export type BackendStateName = 'up' | 'starting' | 'down' | 'draining';
@@ -39,7 +40,10 @@ export class Backend implements Target {
   draining = false;
   drainStartedAt = 0;
   readonly health: HealthState;
-  dispatcher: Pool;
+  /** Keep-alive connections of the raw engine. */
+  raw: ConnectionPool;
+  #dispatcher: Pool | undefined;
+  #poolConfig: PoolConfig;
   readonly hooks: BackendHooks;
 
   activeRequests = 0;
@@ -68,7 +72,16 @@ export class Backend implements Target {
     this.weight = cfg.weight;
     this.hooks = hooks;
     this.health = new HealthState(healthPolicy(pool), Date.now(), opts.rampFromNow ?? false);
-    this.dispatcher = createDispatcher(this.url, pool);
+    this.#poolConfig = pool;
+    this.raw = new ConnectionPool(this.origin, poolSettings(pool));
+  }
+
+  /**
+   * The undici pool of the node engine, created on first use: with the raw
+   * engine only requests handed to node:http (rare) go through it.
+   */
+  get dispatcher(): Pool {
+    return (this.#dispatcher ??= createDispatcher(this.url, this.#poolConfig));
   }
 
   get load(): number {
@@ -153,12 +166,14 @@ export class Backend implements Target {
   async close(force = false): Promise<void> {
     this.closed = true;
     clearTimeout(this.#ejectionTimer);
+    this.raw.close(force);
+    const d = this.#dispatcher;
     if (force) {
       clearTimeout(this.#drainTimer);
       this.closeWebSockets();
-      await this.dispatcher.destroy().catch(() => {});
+      await d?.destroy().catch(() => {});
     } else {
-      await this.dispatcher.close().catch(() => {});
+      await d?.close().catch(() => {});
     }
   }
 
@@ -167,10 +182,13 @@ export class Backend implements Target {
     this.weight = cfg.weight;
     this.health.policy = healthPolicy(pool);
     if (!pool.health.enabled) this.health.checkUp = true;
-    const old = this.dispatcher;
-    this.dispatcher = createDispatcher(this.url, pool);
-    // In-flight requests keep the old pool until they finish.
-    void old.close().catch(() => {});
+    const old = this.#dispatcher;
+    this.#dispatcher = undefined;
+    this.#poolConfig = pool;
+    // In-flight requests keep the old pools until they finish.
+    void old?.close().catch(() => {});
+    this.raw.close(false);
+    this.raw = new ConnectionPool(this.origin, poolSettings(pool));
     this.hooks.changed(this);
   }
 
@@ -198,6 +216,15 @@ export class Backend implements Target {
 }
 
 export type BackendSnapshot = ReturnType<Backend['snapshot']>;
+
+function poolSettings(pool: PoolConfig): PoolSettings {
+  return {
+    connections: pool.connections,
+    keepAlive: pool.keep_alive,
+    keepAliveMax: Math.max(pool.keep_alive, 600_000),
+    connectTimeout: pool.timeouts.connect,
+  };
+}
 
 function createDispatcher(url: string, pool: PoolConfig): Pool {
   return new Pool(url, {

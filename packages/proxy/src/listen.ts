@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { ProxyConfig } from './config/load.js';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 
 /** A host for URLs: wildcard binds become loopback, IPv6 gets brackets. */
 export function urlHost(host: string): string {
@@ -9,7 +9,7 @@ export function urlHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
-export function listen(server: Server, host: string, port: number): Promise<number> {
+export function listen(server: NetServer, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once('error', onError);

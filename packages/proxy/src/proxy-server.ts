@@ -5,9 +5,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import path from 'node:path';
-import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
 import { handleAdmin, writeReply, type AdminControl } from './admin/api.js';
 import { readText } from './admin/body.js';
@@ -17,7 +15,7 @@ import { isLoopback, type ProxyConfig } from './config/load.js';
 import { CodedError, proxyError, sendError } from './errors.js';
 import type { HealthEvent } from './health/state.js';
 import { TrustedProxies } from './http/client-ip.js';
-import { capConnections, onClientError } from './http/clients.js';
+import { onClientError } from './http/clients.js';
 import type { DoneInfo, ProxyObserver } from './http/exchange-types.js';
 import { FrontDoor, type FrontContext } from './http/front.js';
 import { Router, type RouteRuntime } from './http/router.js';
@@ -25,7 +23,9 @@ import { createLogger, logAccess, type Logger } from './logging.js';
 import { ProxyMetrics } from './metrics.js';
 import { IdentityResolver } from './rate-limit/identity.js';
 import { LimiterFactory, type RateLimiter } from './rate-limit/limiter.js';
-import { createRedirectServer, listen, mainServerOptions, sleep, urlHost } from './listen.js';
+import { createRedirectServer, listen, sleep, urlHost } from './listen.js';
+import { NodeListener, type ListenerDeps, type MainListener } from './main-listener.js';
+import { RawListener } from './raw/raw-listener.js';
 import { buildRoutes } from './runtime.js';
 import type { RunningProxy, StartOptions } from './types.js';
 import { TlsFiles } from './tls/tls-files.js';
@@ -51,7 +51,7 @@ export class ProxyServer
   readonly #redis: Redis | undefined;
   readonly #opts: StartOptions;
   readonly #baseDir: string;
-  #main: Server | undefined;
+  #main: MainListener | undefined;
   #admin: Server | undefined;
   #redirect: Server | undefined;
   #tlsFiles: TlsFiles | undefined;
@@ -151,28 +151,23 @@ export class ProxyServer
         this.log.warn({ err: (e as Error).message }, 'could not load saved analytics');
       }
     }
-    const s = cfg.server;
-    const serverOpts = mainServerOptions(cfg);
-    let main: Server;
+    let pair: ListenerDeps['tls'];
     if (this.tls) {
       const files = new TlsFiles(() => this.config, this.#baseDir, this.log);
       this.#tlsFiles = files;
-      const pair = await files.load();
-      main = createHttpsServer({ ...serverOpts, cert: pair.cert, key: pair.key });
+      pair = await files.load();
       files.watch(() => void this.reloadTls().catch(() => {}));
-    } else {
-      main = createHttpServer(serverOpts);
     }
-    const front = new FrontDoor(this);
-    main.on('request', (req: IncomingMessage, res: ServerResponse) => front.onRequest(req, res));
-    main.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-      front.onUpgrade(req, socket, head),
-    );
-    main.on('clientError', onClientError);
-    capConnections(main, () => this.config.server.max_connections, this.metrics, !this.tls);
-    if (this.tls) main.maxConnections = s.max_connections;
+    const deps: ListenerDeps = {
+      config: () => this.config,
+      front: new FrontDoor(this),
+      metrics: this.metrics,
+      tls: pair,
+    };
+    const main: MainListener =
+      cfg.server.engine === 'raw' ? new RawListener(deps, this) : new NodeListener(deps);
     this.#main = main;
-    this.port = await listen(main, cfg.listen.host, cfg.listen.port);
+    this.port = await main.listen(cfg.listen.host, cfg.listen.port);
     this.url = `${this.tls ? 'https' : 'http'}://${urlHost(cfg.listen.host)}:${this.port}`;
 
     // Cluster workers share this listener too (node:cluster hands connections round).
@@ -210,8 +205,9 @@ export class ProxyServer
 
   /** Re-reads the certificate (or self-signed pair) and swaps it in for new handshakes. */
   async reloadTls(): Promise<{ reloaded: boolean; source?: string }> {
-    if (!this.#tlsFiles || !this.#main) return { reloaded: false };
-    return this.#tlsFiles.reload(this.#main as HttpsServer);
+    const secure = this.#main?.secure;
+    if (!this.#tlsFiles || !secure) return { reloaded: false };
+    return this.#tlsFiles.reload(secure);
   }
 
   get router(): Router {
@@ -292,6 +288,9 @@ export class ProxyServer
     if ((next.tls?.enabled ?? false) !== this.tls) {
       this.log.warn('tls was switched on or off; restart the proxy to apply it');
     }
+    if (next.server.engine !== prev.server.engine) {
+      this.log.warn('server.engine changed; restart the proxy to apply it');
+    }
     this.config = next;
     this.log.level = next.log.level;
     this.trusted = new TrustedProxies(next.server.trusted_proxies);
@@ -314,10 +313,7 @@ export class ProxyServer
     this.#applyRoutes();
     const main = this.#main;
     if (main) {
-      const s = next.server;
-      main.headersTimeout = Math.min(s.headers_timeout, s.request_timeout || Infinity);
-      main.requestTimeout = s.request_timeout;
-      main.keepAliveTimeout = s.keep_alive_timeout;
+      main.configure(next);
       if (this.tls) {
         this.#tlsFiles?.watch(() => void this.reloadTls().catch(() => {}));
         await this.reloadTls().catch(() => {});
@@ -337,7 +333,7 @@ export class ProxyServer
     this.#closing = true;
     this.#tlsFiles?.unwatch();
     const grace = this.#opts.shutdownGraceMs ?? 10_000;
-    const closing = [this.#main, this.#admin, this.#redirect]
+    const closing = [this.#admin, this.#redirect]
       .filter((s): s is Server => s !== undefined)
       .map(
         (s) =>
@@ -346,6 +342,7 @@ export class ProxyServer
             s.closeIdleConnections();
           }),
       );
+    if (this.#main) closing.push(this.#main.close());
     const deadline = Date.now() + grace;
     while (Date.now() < deadline && this.#inFlight() > 0) await sleep(25);
     for (const b of this.#allBackends()) b.closeWebSockets();

@@ -199,6 +199,11 @@ export const proxyConfigSchema = z.strictObject({
       trusted_proxies: z.array(cidr).default([]),
       health_path: z.union([z.string().startsWith('/'), z.null()]).default('/health'),
       ready_path: z.union([z.string().startsWith('/'), z.null()]).default('/ready'),
+      /**
+       * raw: the proxy's own HTTP/1.1 forwarding engine (node:http takes what it
+       * does not handle); node: node:http and undici for everything.
+       */
+      engine: z.enum(['raw', 'node']).default('raw'),
     })
     .prefault({}),
   tls: z

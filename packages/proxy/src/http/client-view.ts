@@ -14,7 +14,8 @@ export function nextRequestId(): string {
 
 let lastHost = '';
 let lastHostValue = '';
-function forwardedHost(host: string): string {
+/** The `host=` value of our Forwarded element (cached: it is nearly always the same). */
+export function forwardedHost(host: string): string {
   if (host !== lastHost) {
     lastHost = host;
     lastHostValue = forwardedValue(host);

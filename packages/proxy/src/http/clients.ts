@@ -1,5 +1,5 @@
-import type { Server as HttpServer, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import type { Server as NetServer, Socket } from 'node:net';
 import { proxyError, rawErrorResponse, sendError } from '../errors.js';
 
 /**
@@ -46,7 +46,7 @@ export function isRefused(socket: Socket): boolean {
 
 /** Caps open client connections: past the cap a plain-HTTP client gets a coded 503 and is closed. */
 export function capConnections(
-  server: HttpServer,
+  server: NetServer,
   max: () => number,
   counter: { activeConnections: number },
   plain: boolean,

@@ -8,23 +8,13 @@ import { parseCookie } from './cookies.js';
 import type { ForwardEnv, ProxiedRequest, ProxiedResponse } from './exchange-types.js';
 import type { ClientView } from './client-view.js';
 import { connectionListed, dropNamed, isHopByHop } from './hop-by-hop.js';
+import {
+  CONNECTION_ERRORS,
+  IDEMPOTENT,
+  isGatewayTimeout,
+  isUpstreamTimeout,
+} from './retry-rules.js';
 import { upstreamPath, type RouteRuntime } from './router.js';
-
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-/** Failures after which an idempotent, body-less request may safely go elsewhere. */
-const CONNECTION_ERRORS = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_CLOSED',
-  'UND_ERR_DESTROYED',
-]);
 
 const kExchange = Symbol('exchange');
 type ResWithExchange = ProxiedResponse & { [kExchange]?: Exchange };
@@ -221,12 +211,15 @@ export class Exchange implements Dispatcher.DispatchHandler, PickContext {
       }
     }
     this.#error = code;
-    const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
     this.#fail(
-      proxyError(timeout ? 'SB_ERR_GATEWAY_TIMEOUT' : 'SB_ERR_BAD_GATEWAY', undefined, {
-        backend: backend.id,
-        reason: code,
-      }),
+      proxyError(
+        isGatewayTimeout(code) ? 'SB_ERR_GATEWAY_TIMEOUT' : 'SB_ERR_BAD_GATEWAY',
+        undefined,
+        {
+          backend: backend.id,
+          reason: code,
+        },
+      ),
     );
   }
 
@@ -240,7 +233,7 @@ export class Exchange implements Dispatcher.DispatchHandler, PickContext {
       IDEMPOTENT.has(this.req.method as string) &&
       CONNECTION_ERRORS.has(code);
     if (!nothingSent && !idempotent) return false;
-    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return false;
+    if (isUpstreamTimeout(code)) return false;
     return this.pool.retryBudget.tryWithdraw();
   }
 

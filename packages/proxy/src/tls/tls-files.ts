@@ -1,6 +1,6 @@
 import { unwatchFile, watchFile } from 'node:fs';
-import type { Server as HttpsServer } from 'node:https';
 import path from 'node:path';
+import type { Server as TlsServer } from 'node:tls';
 import type { ProxyConfig } from '../config/load.js';
 import { proxyError } from '../errors.js';
 import type { Logger } from '../logging.js';
@@ -54,7 +54,9 @@ export class TlsFiles {
   }
 
   /** Loads the pair again and installs it; an invalid pair is refused and the old one stays. */
-  async reload(server: HttpsServer): Promise<{ reloaded: boolean; source?: string }> {
+  async reload(
+    server: Pick<TlsServer, 'setSecureContext'>,
+  ): Promise<{ reloaded: boolean; source?: string }> {
     try {
       const pair = await this.load();
       server.setSecureContext({ cert: pair.cert, key: pair.key });
