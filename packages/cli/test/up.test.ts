@@ -118,6 +118,43 @@ describe('switchboard up', () => {
     ).toEqual(['Survives restarts']);
   }, 120_000);
 
+  it('stops with everything it started when npm start alone is killed', async () => {
+    const { spawn } = await import('node:child_process');
+    const { freePort } = await import('../../../test-support/stack.js');
+    const dir = mkdtempSync(path.join(tmpdir(), 'sb-npm-start-'));
+    const [port, adminPort] = [await freePort(), await freePort()];
+    const npm = spawn('npm', ['start'], {
+      cwd: path.resolve(import.meta.dirname, '../../..'),
+      env: {
+        ...process.env,
+        PORT: String(port),
+        ADMIN_ADDR: `127.0.0.1:${adminPort}`,
+        DATA_DIR: dir,
+        API_INSTANCES: '1',
+        DATABASE_URL: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    npm.stdout!.on('data', (d) => (output += d));
+    npm.stderr!.on('data', (d) => (output += d));
+    for (let i = 0; i < 600 && !output.includes('ready in'); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(output).toContain('ready in');
+    // SIGTERM to npm only (a process manager might do this): npm does not pass it on.
+    npm.kill('SIGTERM');
+    let stopped = false;
+    for (let i = 0; i < 100 && !stopped; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      stopped = await fetch(`http://127.0.0.1:${port}/health`).then(
+        () => false,
+        () => true,
+      );
+    }
+    expect(stopped).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
+  }, 90_000);
+
   it('refuses bad configuration naming the variable', async () => {
     await expect(
       startStack({ env: { API_INSTANCES: 'many' }, startTimeoutMs: 20_000 }),

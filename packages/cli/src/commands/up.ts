@@ -95,6 +95,12 @@ export async function runUp(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // `npm start` killed on its own (not the whole process group, as Ctrl-C does)
+  // exits without passing the signal on: notice being orphaned and stop too.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stop('parent process exited');
+  }, 1000).unref();
 
   await supervisor.start();
   const token = await adminToken(config);
