@@ -131,7 +131,11 @@ export class Backend implements Target {
     const wait = Math.max(0, this.health.ejectedUntil - Date.now());
     this.#ejectionTimer = setTimeout(() => {
       this.#ejectionTimer = undefined;
-      const event = this.health.expireEjection(Date.now());
+      const now = Date.now();
+      // Timers run on a monotonic clock and may fire a millisecond before the
+      // wall clock reaches the deadline: wait again rather than never return.
+      if (this.health.isEjected(now)) return this.#scheduleReturn();
+      const event = this.health.expireEjection(now);
       if (event) this.hooks.changed(this, event);
     }, wait);
     this.#ejectionTimer.unref();

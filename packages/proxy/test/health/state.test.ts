@@ -143,4 +143,20 @@ describe('HealthChecker with fake timers', () => {
     expect(events).toEqual(['ejected', 'returned']);
     await b.close();
   });
+
+  it('returns an ejected backend even when its timer fires before the wall clock reaches the deadline', async () => {
+    const events: string[] = [];
+    const b = backend((_b, e) => e && events.push(e));
+    b.recordResult(false);
+    b.recordResult(false);
+    // libuv runs timers on a cached monotonic clock, so they can fire a few ms early by Date.now().
+    vi.setSystemTime(Date.now() - 3);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(b.state).toBe('down');
+    expect(events).toEqual(['ejected']);
+    await vi.advanceTimersByTimeAsync(3);
+    expect(b.state).toBe('starting');
+    expect(events).toEqual(['ejected', 'returned']);
+    await b.close();
+  });
 });
