@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
 import { proxyError, rawErrorResponse, sendError } from '../errors.js';
+import { abandonExchange } from './forward.js';
 
 /**
  * Answers what node:http's parser refuses with our coded bodies: oversized
@@ -25,6 +26,8 @@ export function onClientError(err: Error & { code?: string }, socket: Socket): v
   const pending: unknown = Reflect.get(socket, '_httpMessage');
   if (pending) {
     const res = pending as ServerResponse;
+    markLastAnswer(socket);
+    abandonExchange(res);
     if (res.headersSent) socket.destroy();
     else {
       res.shouldKeepAlive = false;
@@ -42,6 +45,21 @@ const kRefused = Symbol('refused');
 
 export function isRefused(socket: Socket): boolean {
   return Reflect.get(socket, kRefused) === true;
+}
+
+const kLastAnswer = Symbol('last answer');
+
+/**
+ * The connection closes after an answer already on its way (a refused request):
+ * requests node:http parsed after it, pipelined in the same bytes, are not
+ * forwarded — a client that was told `Connection: close` gets nothing more.
+ */
+export function markLastAnswer(socket: Socket): void {
+  Reflect.set(socket, kLastAnswer, true);
+}
+
+export function afterLastAnswer(socket: Socket): boolean {
+  return Reflect.get(socket, kLastAnswer) === true;
 }
 
 /** Caps open client connections: past the cap a plain-HTTP client gets a coded 503 and is closed. */

@@ -293,6 +293,17 @@ export class Exchange implements Dispatcher.DispatchHandler, PickContext {
   }
 }
 
+/**
+ * node:http refused the rest of the client's bytes while this response's
+ * request was in flight (bad chunking, bytes after `Connection: close`): a
+ * request body can no longer be trusted whole (node drops what it buffered), so
+ * such a request is abandoned rather than sent on truncated.
+ */
+export function abandonExchange(res: ProxiedResponse): void {
+  const ex = (res as ResWithExchange)[kExchange];
+  if (ex?.view.hasBody) ex.clientClosed();
+}
+
 function onResponseClose(this: ResWithExchange): void {
   const ex = this[kExchange];
   if (ex !== undefined && !this.writableFinished) ex.clientClosed();

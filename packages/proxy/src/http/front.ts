@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ProxyConfig } from '../config/load.js';
 import { proxyError, rawErrorResponse, sendError } from '../errors.js';
@@ -7,7 +8,7 @@ import type { ProxyMetrics } from '../metrics.js';
 import type { LimitDecision } from '../rate-limit/limiter.js';
 import type { UpstreamPool } from '../upstream-pool.js';
 import type { TrustedProxies } from './client-ip.js';
-import { isRefused } from './clients.js';
+import { afterLastAnswer, isRefused, markLastAnswer } from './clients.js';
 import { nextRequestId, viewRequest } from './client-view.js';
 import type { ForwardEnv } from './exchange-types.js';
 import { Exchange } from './forward.js';
@@ -42,6 +43,10 @@ export class FrontDoor {
   onRequest(req: IncomingMessage, res: ServerResponse): void {
     if (isRefused(req.socket)) {
       res.destroy();
+      return;
+    }
+    if (afterLastAnswer(req.socket)) {
+      req.resume();
       return;
     }
     const url = req.url as string;
@@ -248,6 +253,7 @@ export class FrontDoor {
 /** A 400 for a request whose framing cannot be trusted: the connection is closed after it. */
 export function refuse(res: ServerResponse, reason: string): void {
   res.shouldKeepAlive = false;
+  markLastAnswer(res.socket as Socket);
   sendError(res, proxyError('SB_ERR_BAD_REQUEST', undefined, { reason }), { connection: 'close' });
 }
 

@@ -171,7 +171,8 @@ function kindOf(buf: Buffer, s: number, len: number): number {
     case 15:
       return eqLower(buf, s, 'x-forwarded-for') ? K_XFF : K_OTHER;
     case 16:
-      if (eqLower(buf, s, 'proxy-connection')) return K_HOP;
+      // llhttp reads it as Connection (close included): node's call.
+      if (eqLower(buf, s, 'proxy-connection')) return -1;
       return eqLower(buf, s, 'x-forwarded-host') ? K_XFH : K_OTHER;
     case 17:
       if (eqLower(buf, s, 'transfer-encoding')) return K_TRANSFER_ENCODING;
@@ -191,7 +192,7 @@ function kindOf(buf: Buffer, s: number, len: number): number {
  * ASCII, exactly `HTTP/1.1`, CRLF line endings, token names directly followed by
  * a colon, values without controls, at most one Content-Length (digits only),
  * at most one Transfer-Encoding (exactly `chunked`) and never both, exactly one
- * Host, no Upgrade or Expect. Everything else is FALLBACK: node:http (llhttp
+ * Host, no Upgrade, Expect or Proxy-Connection. Everything else is FALLBACK: node:http (llhttp
  * plus the proxy's own checks) then judges the very same bytes, so this parser
  * can only ever be stricter than the node path, never looser.
  */

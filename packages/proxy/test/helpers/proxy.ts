@@ -15,11 +15,15 @@ export async function startTestProxy(
   input: Record<string, unknown>,
   opts: StartOptions = {},
 ): Promise<ProxyServer> {
+  // The vitest project `proxy-node-engine` runs the same suites on the node engine.
+  const engine = process.env.SB_TEST_PROXY_ENGINE;
+  const server = input.server as Record<string, unknown> | undefined;
   const config = parseProxyConfig({
     listen: '127.0.0.1:0',
     log: { level: 'silent', access: false },
     analytics: { persist: false },
     ...input,
+    server: engine && server?.engine === undefined ? { ...server, engine } : server,
     admin: { listen: '127.0.0.1:0', ...(input.admin as object | undefined) },
   });
   const proxy: RunningProxy = await startProxy(config, {
