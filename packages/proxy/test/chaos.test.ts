@@ -91,7 +91,10 @@ describe('chaos', () => {
       5000,
       100,
     );
-    expect(statuses.every((s) => [200, 500, 502].includes(s)), String(statuses)).toBe(true);
+    expect(
+      statuses.every((s) => [200, 500, 502].includes(s)),
+      String(statuses),
+    ).toBe(true);
     const health = await request(proxy.url + '/health');
     expect(await health.body.text()).toBe('OK');
   }, 30_000);
