@@ -5,10 +5,12 @@
  *   switchboard <port> <b1> <b2>   our proxy (access log off)
  *   http-proxy <port> <b1> <b2>    http-proxy, round-robin
  *   reply-from <port> <b1> <b2>    fastify + @fastify/reply-from, round-robin
+ *   pipe <port> <b1> <b2>          a bare TCP byte pipe per client connection (no HTTP):
+ *                                  the floor for any proxy on one Node event loop
  *   load <url> <rate> <secs> [conns]  fixed-rate open-loop load, prints latency JSON
  */
 import http from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 
 const [kind, portArg, ...rest] = process.argv.slice(2);
 const port = Number(portArg);
@@ -80,6 +82,18 @@ async function main(): Promise<void> {
       });
       await app.listen({ port, host: '127.0.0.1' });
       ready();
+      break;
+    }
+    case 'pipe': {
+      let i = 0;
+      createServer({ noDelay: true }, (client) => {
+        const upstream = connect(Number(rest[i++ % rest.length]), '127.0.0.1');
+        upstream.setNoDelay(true);
+        client.pipe(upstream);
+        upstream.pipe(client);
+        client.on('error', () => upstream.destroy());
+        upstream.on('error', () => client.destroy());
+      }).listen(port, '127.0.0.1', ready);
       break;
     }
     case 'load': {

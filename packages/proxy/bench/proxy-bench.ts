@@ -1,8 +1,9 @@
 /**
  * Proxy benchmark (not a test): two trivial Node backends, then `wrk -t1 -c50`
  * against each target — the backend directly, our proxy (1 and 2 workers),
- * HAProxy, nginx, http-proxy and @fastify/reply-from — plus p99 added latency
- * at half load (fixed-rate open-loop load, proxy vs direct at the same rate).
+ * HAProxy, nginx, http-proxy, @fastify/reply-from and a bare Node TCP pipe (the
+ * floor for anything on one Node event loop) — plus p99 added latency at half
+ * and a quarter load (fixed-rate open-loop load, proxy vs direct at the same rate).
  * Loopback only; stops by itself. Results: table on stdout, JSON in bench-results/.
  *
  *   node --conditions=source --import tsx packages/proxy/bench/proxy-bench.ts [--duration 10] [--only switchboard,haproxy]
@@ -290,6 +291,12 @@ async function main(): Promise<void> {
       port: 19150,
       start: async () => void (await startNode(['reply-from', '19150', String(B1), String(B2)])),
     },
+    {
+      // Not a proxy: what one Node event loop costs just moving the bytes.
+      name: 'node TCP pipe (floor)',
+      port: 19160,
+      start: async () => void (await startNode(['pipe', '19160', String(B1), String(B2)])),
+    },
   );
 
   const results: Record<string, WrkResult> = {};
@@ -313,7 +320,11 @@ async function main(): Promise<void> {
   const halfTargets: Record<string, number> = { direct: B1, 'switchboard (1 worker)': 19110 };
   if (results['switchboard (2 workers)']) halfTargets['switchboard (2 workers)'] = 19111;
   if (results.haproxy) halfTargets.haproxy = 19120;
+  if (results['node TCP pipe (floor)']) halfTargets['node TCP pipe (floor)'] = 19160;
   const half = await fixedRateRounds(halfTargets, rate, 4);
+  // And at a quarter: where the added tail is small on this machine.
+  const quarterRate = Math.max(250, Math.round(rate / 2));
+  const quarter = await fixedRateRounds(halfTargets, quarterRate, 4);
 
   const haproxy = results.haproxy?.rps;
   const replyFrom = results['@fastify/reply-from']?.rps;
@@ -331,17 +342,20 @@ async function main(): Promise<void> {
     `\nwrk -t1 -c${CONNS} -d${DURATION}s, two Node backends, ${cpus().length} CPUs (${cpus()[0]?.model ?? ''}), node ${process.version}`,
   );
   console.table(rows);
+  const latencyRows = (runs: Record<string, Latency>) =>
+    Object.entries(runs).map(([name, h]) => ({
+      target: name,
+      'p50 ms': round(h.p50),
+      'p99 ms': round(h.p99),
+      'p99 added vs direct ms': name === 'direct' ? '-' : round(h.p99 - (runs.direct?.p99 ?? 0)),
+      errors: h.errors,
+    }));
   console.log(
     `\nfixed-rate load at ${rate} req/s (half of switchboard's single-worker throughput), median of 3 interleaved rounds × 4 s:`,
   );
-  const halfRows = Object.entries(half).map(([name, h]) => ({
-    target: name,
-    'p50 ms': round(h.p50),
-    'p99 ms': round(h.p99),
-    'p99 added vs direct ms': name === 'direct' ? '-' : round(h.p99 - (half.direct?.p99 ?? 0)),
-    errors: h.errors,
-  }));
-  console.table(halfRows);
+  console.table(latencyRows(half));
+  console.log(`\nfixed-rate load at ${quarterRate} req/s (a quarter), the same way:`);
+  console.table(latencyRows(quarter));
 
   const outDir = path.join(repo, 'bench-results');
   mkdirSync(outDir, { recursive: true });
@@ -354,6 +368,7 @@ async function main(): Promise<void> {
         wrk: { threads: 1, connections: CONNS, seconds: DURATION },
         results,
         half_load: { rate, results: half },
+        quarter_load: { rate: quarterRate, results: quarter },
       },
       null,
       2,
