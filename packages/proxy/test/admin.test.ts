@@ -186,6 +186,12 @@ describe('admin API', () => {
     expect(r.json.error?.code).toBe(code);
   });
 
+  it('names the field and the choices when a strategy is unknown', async () => {
+    const r = await call(proxy.adminUrl, 'PUT', '/admin/strategy', { name: 'fastest' });
+    expect(r.status).toBe(400);
+    expect(r.json.error?.message).toMatch(/^name: .*"least-connections"/);
+  });
+
   it('serves Prometheus metrics on the admin listener', async () => {
     const r = await call(proxy.adminUrl, 'GET', '/metrics');
     expect(r.status).toBe(200);

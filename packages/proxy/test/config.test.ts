@@ -63,7 +63,8 @@ describe('config', () => {
     expect(issues({ server: { trusted_proxies: ['10.0.0.0/33'] } })[0]).toMatch(
       /^server\.trusted_proxies\[0\]: /,
     );
-    expect(issues({ strategy: 'fastest' })[0]).toMatch(/^strategy: /);
+    expect(issues({ strategy: 'fastest' })[0]).toMatch(/^strategy\.name: .*"round-robin"/);
+    expect(issues({ strategy: { name: 'p2c', colour: 'red' } })[0]).toMatch(/^strategy: .*colour/);
     expect(issues({ routes: [{ match: { path_prefix: '/x' } }] })[0]).toMatch(
       /^routes\[0\]: A route needs exactly one of pool or static/,
     );

@@ -94,26 +94,26 @@ const strategyNames = [
   'sticky-cookie',
 ] as const;
 
-export const strategySchema = z
-  .union([
-    z.enum(strategyNames),
-    z.strictObject({
-      name: z.enum(strategyNames),
-      /** consistent-hash: hash this request header ... */
-      header: z.string().min(1).optional(),
-      /** ... or this cookie (consistent-hash), or the cookie to set (sticky-cookie). */
-      cookie: z.string().min(1).optional(),
-      /** consistent-hash: no backend takes more than load_factor × the mean load. */
-      load_factor: z.number().min(1).max(10).optional(),
-      virtual_nodes: z.number().int().min(1).max(1000).optional(),
-      /** sticky-cookie: how to choose when the cookie names no usable backend. */
-      fallback: z.enum(strategyNames).optional(),
-      /** sticky-cookie: Max-Age of the cookie; session cookie when absent. */
-      max_age: duration.optional(),
-      seed: z.number().int().optional(),
-    }),
-  ])
-  .transform((v) => (typeof v === 'string' ? { name: v } : v));
+// A bare name is shorthand for `{name}`; one object schema (not a union) so a
+// bad name is reported as "name: expected one of …" rather than "invalid input".
+export const strategySchema = z.preprocess(
+  (v) => (typeof v === 'string' ? { name: v } : v),
+  z.strictObject({
+    name: z.enum(strategyNames),
+    /** consistent-hash: hash this request header ... */
+    header: z.string().min(1).optional(),
+    /** ... or this cookie (consistent-hash), or the cookie to set (sticky-cookie). */
+    cookie: z.string().min(1).optional(),
+    /** consistent-hash: no backend takes more than load_factor × the mean load. */
+    load_factor: z.number().min(1).max(10).optional(),
+    virtual_nodes: z.number().int().min(1).max(1000).optional(),
+    /** sticky-cookie: how to choose when the cookie names no usable backend. */
+    fallback: z.enum(strategyNames).optional(),
+    /** sticky-cookie: Max-Age of the cookie; session cookie when absent. */
+    max_age: duration.optional(),
+    seed: z.number().int().optional(),
+  }),
+);
 
 export type StrategyConfig = z.output<typeof strategySchema>;
 
