@@ -8,12 +8,7 @@ import { parseCookie } from './cookies.js';
 import type { ForwardEnv, ProxiedRequest, ProxiedResponse } from './exchange-types.js';
 import type { ClientView } from './client-view.js';
 import { connectionListed, dropNamed, isHopByHop } from './hop-by-hop.js';
-import {
-  CONNECTION_ERRORS,
-  IDEMPOTENT,
-  isGatewayTimeout,
-  isUpstreamTimeout,
-} from './retry-rules.js';
+import { mayRetry, upstreamFailure } from './retry-rules.js';
 import { upstreamPath, type RouteRuntime } from './router.js';
 
 const kExchange = Symbol('exchange');
@@ -211,30 +206,20 @@ export class Exchange implements Dispatcher.DispatchHandler, PickContext {
       }
     }
     this.#error = code;
-    this.#fail(
-      proxyError(
-        isGatewayTimeout(code) ? 'SB_ERR_GATEWAY_TIMEOUT' : 'SB_ERR_BAD_GATEWAY',
-        undefined,
-        {
-          backend: backend.id,
-          reason: code,
-        },
-      ),
-    );
+    this.#fail(upstreamFailure(code, backend.id));
   }
 
   #canRetry(code: string): boolean {
-    const tries = this.tried === undefined ? 1 : this.tried.length + 1;
-    if (tries > this.pool.config.retries.max_retries) return false;
-    // Never reached a socket: nothing was sent and the body is untouched, so any method is safe.
-    const nothingSent = !this.#connected;
-    const idempotent =
-      !this.view.hasBody &&
-      IDEMPOTENT.has(this.req.method as string) &&
-      CONNECTION_ERRORS.has(code);
-    if (!nothingSent && !idempotent) return false;
-    if (isUpstreamTimeout(code)) return false;
-    return this.pool.retryBudget.tryWithdraw();
+    return (
+      mayRetry({
+        attempts: this.tried === undefined ? 1 : this.tried.length + 1,
+        maxRetries: this.pool.config.retries.max_retries,
+        sent: this.#connected,
+        hasBody: this.view.hasBody,
+        method: this.req.method as string,
+        code,
+      }) && this.pool.retryBudget.tryWithdraw()
+    );
   }
 
   #fail(err: CodedError): void {

@@ -1,3 +1,4 @@
+import { proxyError, type CodedError } from '../errors.js';
 /** Methods whose request may be sent twice (RFC 9110 §9.2.2). */
 export const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
@@ -24,4 +25,40 @@ export function isGatewayTimeout(code: string): boolean {
 /** Timeouts are never retried: the backend may still be working on the request. */
 export function isUpstreamTimeout(code: string): boolean {
   return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+}
+
+/** What both engines know about a failed attempt when deciding on a retry. */
+export interface FailedAttempt {
+  /** Backends tried so far, this one included. */
+  attempts: number;
+  maxRetries: number;
+  /** The request reached an upstream socket (undici's onConnect). */
+  sent: boolean;
+  hasBody: boolean;
+  method: string;
+  code: string;
+}
+
+/**
+ * May the request go to another backend (the retry budget aside)? Never after
+ * a timeout (the backend may still be working on it); any method when nothing
+ * was sent; else only a body-less idempotent request after a connection failure.
+ */
+export function mayRetry(a: FailedAttempt): boolean {
+  if (a.attempts > a.maxRetries) return false;
+  if (isUpstreamTimeout(a.code)) return false;
+  if (!a.sent) return true;
+  return !a.hasBody && IDEMPOTENT.has(a.method) && CONNECTION_ERRORS.has(a.code);
+}
+
+/** The proxy's answer when no backend could answer: 504 for timeouts, else 502. */
+export function upstreamFailure(code: string, backendId: string): CodedError {
+  return proxyError(
+    isGatewayTimeout(code) ? 'SB_ERR_GATEWAY_TIMEOUT' : 'SB_ERR_BAD_GATEWAY',
+    undefined,
+    {
+      backend: backendId,
+      reason: code,
+    },
+  );
 }

@@ -2,12 +2,7 @@ import type { Backend } from '../backend.js';
 import { proxyError, type CodedError } from '../errors.js';
 import { parseCookie } from '../http/cookies.js';
 import type { ForwardEnv } from '../http/exchange-types.js';
-import {
-  CONNECTION_ERRORS,
-  IDEMPOTENT,
-  isGatewayTimeout,
-  isUpstreamTimeout,
-} from '../http/retry-rules.js';
+import { mayRetry, upstreamFailure } from '../http/retry-rules.js';
 import { upstreamPath, type RouteRuntime } from '../http/router.js';
 import type { TrustedProxies } from '../http/client-ip.js';
 import type { PickContext } from '../strategies/types.js';
@@ -548,28 +543,21 @@ export class RawExchange implements PickContext, UpstreamUser, RequestSink, Chun
       }
     }
     this.#error = code;
-    this.#fail(
-      proxyError(
-        isGatewayTimeout(code) ? 'SB_ERR_GATEWAY_TIMEOUT' : 'SB_ERR_BAD_GATEWAY',
-        undefined,
-        {
-          backend: backend.id,
-          reason: code,
-        },
-      ),
-    );
+    this.#fail(upstreamFailure(code, backend.id));
   }
 
   #canRetry(code: string): boolean {
-    const tries = this.tried === undefined ? 1 : this.tried.length + 1;
-    if (tries > this.pool.config.retries.max_retries) return false;
-    // Never reached a socket: nothing was sent and the body is untouched, so any method is safe.
-    const nothingSent = !this.#connected;
-    const idempotent =
-      !this.head.hasBody && IDEMPOTENT.has(this.head.method) && CONNECTION_ERRORS.has(code);
-    if (!nothingSent && !idempotent) return false;
-    if (isUpstreamTimeout(code)) return false;
-    return this.pool.retryBudget.tryWithdraw();
+    const h = this.head;
+    return (
+      mayRetry({
+        attempts: this.tried === undefined ? 1 : this.tried.length + 1,
+        maxRetries: this.pool.config.retries.max_retries,
+        sent: this.#connected,
+        hasBody: h.hasBody,
+        method: h.method,
+        code,
+      }) && this.pool.retryBudget.tryWithdraw()
+    );
   }
 
   /** The proxy's own answer (no backend response was relayed). */

@@ -19,14 +19,7 @@ export function handleRaw(ctx: FrontContext, conn: ClientConnection, head: Reque
   const s = ctx.config.server;
   const isHead = head.method === 'HEAD';
   if (p === s.health_path) {
-    const w = simpleResponse(
-      200,
-      TEXT_OK,
-      isHead ? undefined : 'OK',
-      conn.keepAlive,
-      conn.keepAliveTimeout,
-    );
-    conn.respond(w.bytes, w.close);
+    answerOk(conn, isHead);
     return;
   }
   if (p === s.ready_path) {
@@ -126,14 +119,7 @@ function afterLimit(
 function ready(ctx: FrontContext, conn: ClientConnection, isHead: boolean): void {
   for (const p of ctx.pools().values()) {
     if (p.usable().length > 0) {
-      const w = simpleResponse(
-        200,
-        TEXT_OK,
-        isHead ? undefined : 'OK',
-        conn.keepAlive,
-        conn.keepAliveTimeout,
-      );
-      conn.respond(w.bytes, w.close);
+      answerOk(conn, isHead);
       return;
     }
   }
@@ -142,6 +128,18 @@ function ready(ctx: FrontContext, conn: ClientConnection, isHead: boolean): void
     [],
     [],
     isHead,
+    conn.keepAlive,
+    conn.keepAliveTimeout,
+  );
+  conn.respond(w.bytes, w.close);
+}
+
+/** `200 OK` in plain text: the proxy's own health and readiness answers. */
+function answerOk(conn: ClientConnection, isHead: boolean): void {
+  const w = simpleResponse(
+    200,
+    TEXT_OK,
+    isHead ? undefined : 'OK',
     conn.keepAlive,
     conn.keepAliveTimeout,
   );

@@ -12,6 +12,7 @@ import {
   latin1,
   parseLength,
 } from './chars.js';
+import { FIELDS, addField, newFields } from './field-table.js';
 
 /** Header kinds the proxy acts on; everything else is passed through untouched. */
 export const K_OTHER = 0;
@@ -27,8 +28,7 @@ export const K_XFF = 8;
 export const K_XFP = 9;
 export const K_XFH = 10;
 
-/** Per header: line start, name end, value start, value end (trimmed), kind. */
-export const FIELDS = 5;
+export { FIELDS } from './field-table.js';
 /** More headers than this: node:http decides (it keeps up to 2000). */
 export const MAX_HEADERS = 100;
 
@@ -76,8 +76,7 @@ export class RequestHead {
   /** Index of the CR ending the request line. */
   lineEnd = 0;
   count = 0;
-  /** Grown on demand: most requests have fewer than 16 headers. */
-  fields = new Int32Array(16 * FIELDS);
+  fields = newFields();
   host: string | undefined = undefined;
   hosts = 0;
   /** -1: no Content-Length. */
@@ -336,19 +335,7 @@ function headerLine(head: RequestHead, buf: Buffer, s: number, e: number): boole
       if (!connectionTokens(head, buf, valueStart, valueEnd)) return false;
       break;
   }
-  const o = head.count * FIELDS;
-  if (o === head.fields.length) {
-    const grown = new Int32Array(o * 2);
-    grown.set(head.fields);
-    head.fields = grown;
-  }
-  const f = head.fields;
-  f[o] = s;
-  f[o + 1] = nameEnd;
-  f[o + 2] = valueStart;
-  f[o + 3] = valueEnd;
-  f[o + 4] = kind;
-  head.count++;
+  addField(head, s, nameEnd, valueStart, valueEnd, kind);
   return true;
 }
 

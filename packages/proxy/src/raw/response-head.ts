@@ -1,5 +1,5 @@
 import { COLON, CR, HTAB, LF, SP, TOKEN, VALUE, eqLower, latin1, parseLength } from './chars.js';
-import { FIELDS } from './request-head.js';
+import { addField, newFields } from './field-table.js';
 
 export const R_OTHER = 0;
 export const R_CONTENT_LENGTH = 1;
@@ -11,6 +11,8 @@ export const R_DATE = 5;
 
 /** undici's default limit for a response head (node's max header size). */
 export const MAX_RESPONSE_HEAD = 16 * 1024;
+/** Header lines at most in a response head (the table grows 16, 32, … 1024). */
+const MAX_RESPONSE_HEADERS = 1024;
 
 /** An upstream response head, as offsets into the buffer it was read from. */
 export class ResponseHead {
@@ -25,7 +27,7 @@ export class ResponseHead {
   /** Index of the CR ending the status line. */
   lineEnd = 0;
   count = 0;
-  fields = new Int32Array(16 * FIELDS);
+  fields = newFields();
   contentLength = -1;
   chunked = false;
   close = false;
@@ -173,20 +175,8 @@ export function parseResponseHead(
         if (nameEnd - lineStart === 10) head.keepAliveHint = keepAliveTimeout(buf, vs, ve);
         break;
     }
-    const o = head.count * FIELDS;
-    if (o === head.fields.length) {
-      if (head.count >= 1000) return 'HPE_HEADER_OVERFLOW';
-      const grown = new Int32Array(o * 2);
-      grown.set(head.fields);
-      head.fields = grown;
-    }
-    const f = head.fields;
-    f[o] = lineStart;
-    f[o + 1] = nameEnd;
-    f[o + 2] = vs;
-    f[o + 3] = ve;
-    f[o + 4] = kind;
-    head.count++;
+    if (head.count === MAX_RESPONSE_HEADERS) return 'HPE_HEADER_OVERFLOW';
+    addField(head, lineStart, nameEnd, vs, ve, kind);
     lineStart = next + 1;
   }
   if (te !== undefined) {
