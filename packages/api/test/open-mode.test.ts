@@ -80,15 +80,19 @@ describe('open mode', () => {
 
   it('makes board 1 once, however many instances start together', async () => {
     const fresh = await createTestDatabase('openrace');
-    const starts = await Promise.all(
-      [1, 2, 3].map(() => createDeps(apiConfig({ databaseUrl: fresh.url, authMode: 'open' }))),
-    );
-    const apps = await Promise.all(starts.map(({ deps }) => buildApp(deps)));
-    const boards = await new Client(apps[0]!).get('/api/boards');
-    expect(
-      boards.body.boards.filter((b: { title: string }) => b.title === 'My board'),
-    ).toHaveLength(1);
-    await Promise.all(apps.map((a) => a.close()));
-    await Promise.all(starts.map(({ database }) => database.close()));
+    try {
+      const starts = await Promise.all(
+        [1, 2, 3].map(() => createDeps(apiConfig({ databaseUrl: fresh.url, authMode: 'open' }))),
+      );
+      const apps = await Promise.all(starts.map(({ deps }) => buildApp(deps)));
+      const boards = await new Client(apps[0]!).get('/api/boards');
+      expect(
+        boards.body.boards.filter((b: { title: string }) => b.title === 'My board'),
+      ).toHaveLength(1);
+      await Promise.all(apps.map((a) => a.close()));
+      await Promise.all(starts.map(({ database }) => database.close()));
+    } finally {
+      await fresh.drop();
+    }
   });
 });
