@@ -55,6 +55,8 @@ export function frontDoorConfig({
     admin: {
       listen: `${config.adminHost.includes(':') ? `[${config.adminHost}]` : config.adminHost}:${config.adminPort}`,
       token: adminToken,
+      // The web app's admin page (the proxy's own API owns /admin/* here).
+      browser_page: '/backends',
     },
     log: {
       level: config.logLevel,

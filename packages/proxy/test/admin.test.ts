@@ -262,6 +262,36 @@ describe('admin authentication', () => {
     }
   });
 
+  it('sends a browser that opens /admin on the main listener to browser_page; API calls are untouched', async () => {
+    const p = await startTestProxy({
+      backends: [{ id: 'a', url: a.url }],
+      admin: { token: TOKEN, browser_page: '/backends' },
+    });
+    try {
+      const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+      for (const path of ['/admin', '/admin/']) {
+        const r = await request(p.url + path, { headers: html });
+        await r.body.dump();
+        expect(r.statusCode, path).toBe(302);
+        expect(r.headers.location).toBe('/backends');
+      }
+      // Not a page load: the API answers as before.
+      const api = await request(p.url + '/admin/backends', { headers: html });
+      await api.body.dump();
+      expect(api.statusCode).toBe(401);
+      const json = await request(p.url + '/admin');
+      await json.body.dump();
+      expect(json.statusCode).toBe(401);
+      const bearer = await request(p.url + '/admin', {
+        headers: { ...html, authorization: `Bearer ${TOKEN}` },
+      });
+      await bearer.body.dump();
+      expect(bearer.statusCode).not.toBe(302);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('refuses to start an admin listener beyond loopback without a token', async () => {
     expect(() =>
       parseProxyConfig({ backends: [{ url: a.url }], admin: { listen: '0.0.0.0:0' } }),

@@ -228,6 +228,11 @@ export const proxyConfigSchema = z.strictObject({
       token: z.string().min(16, 'Use a token of at least 16 characters').optional(),
       /** Also serve /admin/* on the main listener (only ever with a token). */
       expose_on_main: z.boolean().default(true),
+      /**
+       * Where a browser that opens `/admin` itself on the main listener is sent
+       * (a page that asks for the token), rather than shown the API's JSON 401.
+       */
+      browser_page: z.string().startsWith('/').optional(),
     })
     .prefault({}),
   log: z

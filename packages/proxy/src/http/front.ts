@@ -75,6 +75,11 @@ export class FrontDoor {
       admin.expose_on_main &&
       (p === '/admin' || p.startsWith('/admin/'))
     ) {
+      if (admin.browser_page !== undefined && isBrowserVisit(req, p)) {
+        res.writeHead(302, { location: admin.browser_page, 'content-length': 0 });
+        res.end();
+        return;
+      }
       void this.#ctx.onAdmin(req, res);
       return;
     }
@@ -276,4 +281,14 @@ export function header(req: IncomingMessage, name: string): string | undefined {
 export function normalize(ip: string | undefined): string {
   if (!ip) return '';
   return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}
+
+/** A person typing /admin into a browser: a page load, not an API call. */
+function isBrowserVisit(req: IncomingMessage, path: string): boolean {
+  return (
+    (path === '/admin' || path === '/admin/') &&
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    req.headers.authorization === undefined &&
+    (req.headers.accept ?? '').includes('text/html')
+  );
 }
