@@ -42,15 +42,12 @@ export class NodeListener implements MainListener {
   constructor(deps: ListenerDeps) {
     const cfg = deps.config();
     const opts = mainServerOptions(cfg);
-    const server = deps.tls
-      ? createHttpsServer({ ...opts, cert: deps.tls.cert, key: deps.tls.key })
-      : createHttpServer(opts);
-    const front = deps.front;
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => front.onRequest(req, res));
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-      front.onUpgrade(req, socket, head),
+    const server = serveFrontDoor(
+      deps.tls
+        ? createHttpsServer({ ...opts, cert: deps.tls.cert, key: deps.tls.key })
+        : createHttpServer(opts),
+      deps.front,
     );
-    server.on('clientError', onClientError);
     capConnections(server, () => deps.config().server.max_connections, deps.metrics, !deps.tls);
     if (deps.tls) server.maxConnections = cfg.server.max_connections;
     this.server = server;
@@ -79,6 +76,16 @@ export class NodeListener implements MainListener {
   configure(config: ProxyConfig): void {
     applyTimeouts(this.server, config);
   }
+}
+
+/** Hands a node:http server's requests, upgrades and parse errors to the FrontDoor. */
+export function serveFrontDoor<S extends Server>(server: S, front: FrontDoor): S {
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => front.onRequest(req, res));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    front.onUpgrade(req, socket, head),
+  );
+  server.on('clientError', onClientError);
+  return server;
 }
 
 /** node:http's timeouts from `server:` (headersTimeout never above requestTimeout). */

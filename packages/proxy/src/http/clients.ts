@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
-import { proxyError, rawErrorResponse, sendError } from '../errors.js';
+import { proxyError, rawErrorResponse, sendError, type CodedError } from '../errors.js';
 import { abandonExchange } from './forward.js';
 
 /**
@@ -26,7 +26,6 @@ export function onClientError(err: Error & { code?: string }, socket: Socket): v
   const pending: unknown = Reflect.get(socket, '_httpMessage');
   if (pending) {
     const res = pending as ServerResponse;
-    markLastAnswer(socket);
     abandonExchange(res);
     if (res.headersSent) socket.destroy();
     else {
@@ -36,8 +35,15 @@ export function onClientError(err: Error & { code?: string }, socket: Socket): v
     }
     return;
   }
-  socket.end(rawErrorResponse(coded));
-  // Don't let a client that never reads keep the socket.
+  endWithError(socket, coded);
+}
+
+/**
+ * Answers with a coded error outside any request and closes; a client that
+ * never reads does not get to keep the socket.
+ */
+export function endWithError(socket: Socket, err: CodedError): void {
+  socket.end(rawErrorResponse(err));
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 
@@ -73,8 +79,7 @@ export function capConnections(
     if (counter.activeConnections >= max()) {
       Reflect.set(socket, kRefused, true);
       if (plain) {
-        socket.end(rawErrorResponse(proxyError('SB_ERR_UNAVAILABLE')));
-        setTimeout(() => socket.destroy(), 1000).unref();
+        endWithError(socket, proxyError('SB_ERR_UNAVAILABLE'));
       } else {
         socket.destroy();
       }

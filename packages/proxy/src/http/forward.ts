@@ -8,7 +8,7 @@ import { parseCookie } from './cookies.js';
 import type { ForwardEnv, ProxiedRequest, ProxiedResponse } from './exchange-types.js';
 import type { ClientView } from './client-view.js';
 import { connectionListed, dropNamed, isHopByHop } from './hop-by-hop.js';
-import { mayRetry, upstreamFailure } from './retry-rules.js';
+import { retryElsewhere, upstreamFailure } from './retry-rules.js';
 import { upstreamPath, type RouteRuntime } from './router.js';
 
 const kExchange = Symbol('exchange');
@@ -192,34 +192,18 @@ export class Exchange implements Dispatcher.DispatchHandler, PickContext {
       return;
     }
     backend.recordResult(false);
-    const retryable = this.#canRetry(code);
-    if (retryable) {
-      const tried = (this.tried ??= []);
-      tried.push(backend);
-      const next = this.pool.pickExcluding(this, tried);
-      if (next !== undefined) {
-        backend.activeRequests--;
-        this.#retries++;
-        this.env.retried(this.route.name, backend.id, code);
-        this.#dispatch(next);
-        return;
-      }
+    const next = retryElsewhere(this, backend, code, {
+      sent: this.#connected,
+      hasBody: this.view.hasBody,
+      method: this.req.method as string,
+    });
+    if (next !== undefined) {
+      this.#retries++;
+      this.#dispatch(next);
+      return;
     }
     this.#error = code;
     this.#fail(upstreamFailure(code, backend.id));
-  }
-
-  #canRetry(code: string): boolean {
-    return (
-      mayRetry({
-        attempts: this.tried === undefined ? 1 : this.tried.length + 1,
-        maxRetries: this.pool.config.retries.max_retries,
-        sent: this.#connected,
-        hasBody: this.view.hasBody,
-        method: this.req.method as string,
-        code,
-      }) && this.pool.retryBudget.tryWithdraw()
-    );
   }
 
   #fail(err: CodedError): void {

@@ -1,9 +1,15 @@
+import type { Backend } from '../backend.js';
 import { proxyError, type CodedError } from '../errors.js';
+import type { PickContext } from '../strategies/types.js';
+import type { UpstreamPool } from '../upstream-pool.js';
+import type { ForwardEnv } from './exchange-types.js';
+import type { RouteRuntime } from './router.js';
+
 /** Methods whose request may be sent twice (RFC 9110 §9.2.2). */
-export const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
 /** Failures after which an idempotent, body-less request may safely go elsewhere. */
-export const CONNECTION_ERRORS = new Set([
+const CONNECTION_ERRORS = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'EPIPE',
@@ -18,17 +24,17 @@ export const CONNECTION_ERRORS = new Set([
 ]);
 
 /** Failures answered 504 rather than 502. */
-export function isGatewayTimeout(code: string): boolean {
+function isGatewayTimeout(code: string): boolean {
   return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
 }
 
 /** Timeouts are never retried: the backend may still be working on the request. */
-export function isUpstreamTimeout(code: string): boolean {
+function isUpstreamTimeout(code: string): boolean {
   return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
 }
 
 /** What both engines know about a failed attempt when deciding on a retry. */
-export interface FailedAttempt {
+interface FailedAttempt {
   /** Backends tried so far, this one included. */
   attempts: number;
   maxRetries: number;
@@ -44,7 +50,7 @@ export interface FailedAttempt {
  * a timeout (the backend may still be working on it); any method when nothing
  * was sent; else only a body-less idempotent request after a connection failure.
  */
-export function mayRetry(a: FailedAttempt): boolean {
+function mayRetry(a: FailedAttempt): boolean {
   if (a.attempts > a.maxRetries) return false;
   if (isUpstreamTimeout(a.code)) return false;
   if (!a.sent) return true;
@@ -61,4 +67,42 @@ export function upstreamFailure(code: string, backendId: string): CodedError {
       reason: code,
     },
   );
+}
+
+/** A request of either engine, as a retry sees it. */
+export interface RetryingRequest extends PickContext {
+  tried: Backend[] | undefined;
+  readonly pool: UpstreamPool;
+  readonly route: RouteRuntime;
+  readonly env: ForwardEnv;
+}
+
+/**
+ * After `failed` failed with `code`: the backend to send the request to next,
+ * or undefined when it may not go elsewhere (rules above, retry budget) or no
+ * other backend is usable. A backend is returned only with the books moved:
+ * `failed` joins `tried`, no longer counts the request active, and the retry
+ * is reported.
+ */
+export function retryElsewhere(
+  ex: RetryingRequest,
+  failed: Backend,
+  code: string,
+  attempt: { sent: boolean; hasBody: boolean; method: string },
+): Backend | undefined {
+  const allowed =
+    mayRetry({
+      attempts: ex.tried === undefined ? 1 : ex.tried.length + 1,
+      maxRetries: ex.pool.config.retries.max_retries,
+      code,
+      ...attempt,
+    }) && ex.pool.retryBudget.tryWithdraw();
+  if (!allowed) return undefined;
+  const tried = (ex.tried ??= []);
+  tried.push(failed);
+  const next = ex.pool.pickExcluding(ex, tried);
+  if (next === undefined) return undefined;
+  failed.activeRequests--;
+  ex.env.retried(ex.route.name, failed.id, code);
+  return next;
 }

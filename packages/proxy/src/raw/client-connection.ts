@@ -1,8 +1,10 @@
 import type { Socket } from 'node:net';
-import { proxyError, rawErrorResponse, type CodedError } from '../errors.js';
+import { proxyError, type CodedError } from '../errors.js';
 import { normalizeIp } from '../http/client-ip.js';
+import { endWithError } from '../http/clients.js';
 import { ChunkedDecoder, type ChunkSink } from './chunked.js';
 import { DONE, FALLBACK, HeadParser, NEED_MORE, type RequestHead } from './request-head.js';
+import { codedErrorResponse } from './response-writer.js';
 
 /** Where a request's body goes, and who hears about its client. */
 export interface RequestSink {
@@ -277,6 +279,26 @@ export class ClientConnection implements ChunkSink {
     this.responseDone(close);
   }
 
+  /**
+   * The proxy's own coded error for the current request, as `sendError` writes
+   * it after `preset` headers were set (they come first), `extra` after.
+   */
+  respondError(
+    err: CodedError,
+    preset: readonly string[] = [],
+    extra: readonly string[] = [],
+  ): void {
+    const w = codedErrorResponse(
+      err,
+      preset,
+      extra,
+      this.#head?.method === 'HEAD',
+      this.keepAlive,
+      this.keepAliveTimeout,
+    );
+    this.respond(w.bytes, w.close);
+  }
+
   pauseBody(): void {
     this.#pause(P_BODY);
   }
@@ -315,8 +337,7 @@ export class ClientConnection implements ChunkSink {
       this.socket.destroySoon();
       return;
     }
-    this.socket.end(rawErrorResponse(err));
-    setTimeout(() => this.socket.destroy(), 1000).unref();
+    endWithError(this.socket, err);
   }
 
   readonly #onEnd = (): void => {
@@ -330,12 +351,10 @@ export class ClientConnection implements ChunkSink {
     }
     this.#phase = CLOSED;
     if (partial) {
-      this.socket.end(
-        rawErrorResponse(
-          proxyError('SB_ERR_BAD_REQUEST', undefined, { reason: 'HPE_INVALID_EOF_STATE' }),
-        ),
+      endWithError(
+        this.socket,
+        proxyError('SB_ERR_BAD_REQUEST', undefined, { reason: 'HPE_INVALID_EOF_STATE' }),
       );
-      setTimeout(() => this.socket.destroy(), 1000).unref();
       return;
     }
     this.socket.end();
@@ -366,8 +385,7 @@ export class ClientConnection implements ChunkSink {
           (s.requestTimeout > 0 && now - start > s.requestTimeout)
         ) {
           this.#phase = CLOSED;
-          this.socket.end(rawErrorResponse(proxyError('SB_ERR_REQUEST_TIMEOUT')));
-          setTimeout(() => this.socket.destroy(), 1000).unref();
+          endWithError(this.socket, proxyError('SB_ERR_REQUEST_TIMEOUT'));
         }
       } else if (
         s.keepAliveTimeout > 0 &&
@@ -390,11 +408,6 @@ export class ClientConnection implements ChunkSink {
   /** Shutdown and tests: cut the connection now. */
   destroy(): void {
     this.socket.destroy();
-  }
-
-  /** Exposed for the listener's bookkeeping in tests. */
-  get handedOver(): boolean {
-    return this.#phase === CLOSED;
   }
 }
 

@@ -107,15 +107,6 @@ export class ConnectionPool {
     this.settings = settings;
   }
 
-  /** Connections open or opening (tests, stats). */
-  get size(): number {
-    return this.#all.size;
-  }
-
-  get idleCount(): number {
-    return this.#idle.length;
-  }
-
   acquire(user: UpstreamUser): void {
     const idle = this.#idle;
     while (idle.length > 0) {

@@ -2,8 +2,8 @@ import { forwardedNode, type TrustedProxies } from '../http/client-ip.js';
 import { forwardedHost, nextRequestId } from '../http/client-view.js';
 import { latin1 } from './chars.js';
 import { HeadBuilder } from './head-builder.js';
+import { FIELDS } from './field-table.js';
 import {
-  FIELDS,
   K_CONNECTION,
   K_CONTENT_LENGTH,
   K_FORWARDED,
@@ -64,17 +64,8 @@ export function forwardHead(
     const o = i * FIELDS;
     const kind = f[o + 4];
     if (kind === K_OTHER) {
-      const s = f[o]!;
-      const ne = f[o + 1]!;
-      if (listed !== undefined && listed.has(latin1(buf, s, ne).toLowerCase())) continue;
-      const vs = f[o + 2]!;
-      const ve = f[o + 3]!;
-      const lineEnd = i + 1 < h.count ? f[o + FIELDS]! - 2 : h.end - 4;
-      if (vs === ne + 2 && buf[ne + 1] === 32 && ve === lineEnd) b.raw(buf, s, lineEnd + 2);
-      else {
-        b.raw(buf, s, ne);
-        b.str(`: ${latin1(buf, vs, ve)}\r\n`);
-      }
+      if (listed !== undefined && listed.has(latin1(buf, f[o]!, f[o + 1]!).toLowerCase())) continue;
+      b.field(h, i);
       continue;
     }
     if (

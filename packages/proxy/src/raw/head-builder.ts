@@ -1,3 +1,6 @@
+import { latin1 } from './chars.js';
+import { FIELDS, type FieldTable } from './field-table.js';
+
 /**
  * Assembles a message head from ranges of received bytes and strings, into
  * one Buffer written with a single call: unchanged header lines are copied as
@@ -20,6 +23,27 @@ export class HeadBuilder {
       this.#ends.push(end);
     }
     this.#length += end - start;
+  }
+
+  /**
+   * Header `i` of a parsed head: its line copied as received when it is already
+   * in the form we write (`name: value`, one space, nothing trailing), else
+   * rewritten as `name: value` with the trimmed value.
+   */
+  field(head: FieldTable & { buf: Buffer; end: number }, i: number): void {
+    const buf = head.buf;
+    const f = head.fields;
+    const o = i * FIELDS;
+    const s = f[o]!;
+    const ne = f[o + 1]!;
+    const vs = f[o + 2]!;
+    const ve = f[o + 3]!;
+    const lineEnd = i + 1 < head.count ? f[o + FIELDS]! - 2 : head.end - 4;
+    if (vs === ne + 2 && buf[ne + 1] === 32 && ve === lineEnd) this.raw(buf, s, lineEnd + 2);
+    else {
+      this.raw(buf, s, ne);
+      this.str(`: ${latin1(buf, vs, ve)}\r\n`);
+    }
   }
 
   /** A latin1 string (header text). */

@@ -1,6 +1,6 @@
 import { latin1 } from './chars.js';
 import { HeadBuilder } from './head-builder.js';
-import { FIELDS } from './request-head.js';
+import { FIELDS } from './field-table.js';
 import { R_CONTENT_LENGTH, R_DATE, R_OTHER, type ResponseHead } from './response-head.js';
 import { connectionLines, statusLine, utcDate } from './response-writer.js';
 
@@ -36,18 +36,9 @@ export function proxiedHead(
     const o = i * FIELDS;
     const kind = f[o + 4];
     if (kind !== R_OTHER && kind !== R_DATE && kind !== R_CONTENT_LENGTH) continue;
-    const s = f[o]!;
-    const ne = f[o + 1]!;
-    if (listed !== undefined && listed.has(latin1(buf, s, ne).toLowerCase())) continue;
+    if (listed !== undefined && listed.has(latin1(buf, f[o]!, f[o + 1]!).toLowerCase())) continue;
     if (kind === R_DATE) hasDate = true;
-    const vs = f[o + 2]!;
-    const ve = f[o + 3]!;
-    const lineEnd = i + 1 < r.count ? f[o + FIELDS]! - 2 : r.end - 4;
-    if (vs === ne + 2 && buf[ne + 1] === 32 && ve === lineEnd) b.raw(buf, s, lineEnd + 2);
-    else {
-      b.raw(buf, s, ne);
-      b.str(`: ${latin1(buf, vs, ve)}\r\n`);
-    }
+    b.field(r, i);
   }
   b.str(tail);
   if (!hasDate) b.str(`Date: ${utcDate()}\r\n`);

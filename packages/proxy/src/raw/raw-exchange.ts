@@ -2,7 +2,7 @@ import type { Backend } from '../backend.js';
 import { proxyError, type CodedError } from '../errors.js';
 import { parseCookie } from '../http/cookies.js';
 import type { ForwardEnv } from '../http/exchange-types.js';
-import { mayRetry, upstreamFailure } from '../http/retry-rules.js';
+import { retryElsewhere, upstreamFailure } from '../http/retry-rules.js';
 import { upstreamPath, type RouteRuntime } from '../http/router.js';
 import type { TrustedProxies } from '../http/client-ip.js';
 import type { PickContext } from '../strategies/types.js';
@@ -530,34 +530,18 @@ export class RawExchange implements PickContext, UpstreamUser, RequestSink, Chun
       return;
     }
     backend.recordResult(false);
-    if (this.#canRetry(code)) {
-      const tried = (this.tried ??= []);
-      tried.push(backend);
-      const next = this.pool.pickExcluding(this, tried);
-      if (next !== undefined) {
-        backend.activeRequests--;
-        this.#retries++;
-        this.env.retried(this.route.name, backend.id, code);
-        this.#dispatch(next);
-        return;
-      }
+    const next = retryElsewhere(this, backend, code, {
+      sent: this.#connected,
+      hasBody: this.head.hasBody,
+      method: this.head.method,
+    });
+    if (next !== undefined) {
+      this.#retries++;
+      this.#dispatch(next);
+      return;
     }
     this.#error = code;
     this.#fail(upstreamFailure(code, backend.id));
-  }
-
-  #canRetry(code: string): boolean {
-    const h = this.head;
-    return (
-      mayRetry({
-        attempts: this.tried === undefined ? 1 : this.tried.length + 1,
-        maxRetries: this.pool.config.retries.max_retries,
-        sent: this.#connected,
-        hasBody: h.hasBody,
-        method: h.method,
-        code,
-      }) && this.pool.retryBudget.tryWithdraw()
-    );
   }
 
   /** The proxy's own answer (no backend response was relayed). */
@@ -567,16 +551,8 @@ export class RawExchange implements PickContext, UpstreamUser, RequestSink, Chun
     if (this.backend !== undefined) preset.push('x-served-by', this.backend.id);
     preset.push('x-request-id', this.requestId);
     if (this.extraHeaders !== undefined) preset.push(...this.extraHeaders);
-    const w = codedErrorResponse(
-      err,
-      preset,
-      [],
-      this.head.method === 'HEAD',
-      this.conn.keepAlive,
-      this.conn.keepAliveTimeout,
-    );
     this.#finish();
-    this.conn.respond(w.bytes, w.close);
+    this.conn.respondError(err, preset);
   }
 
   /** The client's request cannot be read to its end (bad chunking, request timeout). */
@@ -633,10 +609,6 @@ export class RawExchange implements PickContext, UpstreamUser, RequestSink, Chun
       this.#bodyDeadline = 0;
       this.#midBodyFailure('UND_ERR_BODY_TIMEOUT');
     }
-  }
-
-  get clientGone(): boolean {
-    return this.#clientGone;
   }
 
   #finish(): void {

@@ -1,11 +1,11 @@
 import { proxyError } from '../errors.js';
-import { limitHeaders, normalize, type FrontContext } from '../http/front.js';
+import { limitHeaders, type FrontContext } from '../http/front.js';
 import type { LimitDecision } from '../rate-limit/limiter.js';
 import type { UpstreamPool } from '../upstream-pool.js';
 import type { ClientConnection } from './client-connection.js';
 import { RawExchange } from './raw-exchange.js';
 import type { RequestHead } from './request-head.js';
-import { codedErrorResponse, simpleResponse } from './response-writer.js';
+import { simpleResponse } from './response-writer.js';
 
 const TEXT_OK = ['content-type', 'text/plain; charset=utf-8', 'content-length', '2'];
 
@@ -38,15 +38,7 @@ export function handleRaw(ctx: FrontContext, conn: ClientConnection, head: Reque
   const router = ctx.router;
   const route = router.match(router.usesHost ? head.host : undefined, p);
   if (route === undefined) {
-    const w = codedErrorResponse(
-      proxyError('SB_ERR_ROUTE_NOT_FOUND'),
-      [],
-      [],
-      isHead,
-      conn.keepAlive,
-      conn.keepAliveTimeout,
-    );
-    conn.respond(w.bytes, w.close);
+    conn.respondError(proxyError('SB_ERR_ROUTE_NOT_FOUND'));
     return;
   }
   if (route.site !== undefined) {
@@ -59,7 +51,7 @@ export function handleRaw(ctx: FrontContext, conn: ClientConnection, head: Reque
     ex.start();
     return;
   }
-  const peer = normalize(conn.socket.remoteAddress);
+  const peer = conn.peerIp;
   const clientIp = ctx.trusted.empty
     ? peer
     : ctx.trusted.clientIp(peer, head.headerValue('x-forwarded-for'));
@@ -86,15 +78,6 @@ function afterLimit(
       limit: d.key,
       retry_after_s: d.reset,
     });
-    const conn = ex.conn;
-    const w = codedErrorResponse(
-      err,
-      [],
-      ['retry-after', String(d.reset), ...(headers as string[])],
-      ex.head.method === 'HEAD',
-      conn.keepAlive,
-      conn.keepAliveTimeout,
-    );
     ex.refused();
     ctx.requestDone({
       route: ex.route.name,
@@ -109,7 +92,7 @@ function afterLimit(
       retries: 0,
       error: undefined,
     });
-    conn.respond(w.bytes, w.close);
+    ex.conn.respondError(err, [], ['retry-after', String(d.reset), ...(headers as string[])]);
     return;
   }
   ex.extraHeaders = headers;
@@ -123,15 +106,7 @@ function ready(ctx: FrontContext, conn: ClientConnection, isHead: boolean): void
       return;
     }
   }
-  const w = codedErrorResponse(
-    proxyError('SB_ERR_NO_BACKEND', 'No backend is up.'),
-    [],
-    [],
-    isHead,
-    conn.keepAlive,
-    conn.keepAliveTimeout,
-  );
-  conn.respond(w.bytes, w.close);
+  conn.respondError(proxyError('SB_ERR_NO_BACKEND', 'No backend is up.'));
 }
 
 /** `200 OK` in plain text: the proxy's own health and readiness answers. */

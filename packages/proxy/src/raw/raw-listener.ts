@@ -1,17 +1,16 @@
-import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type Server as HttpServer,
-  type ServerResponse,
-} from 'node:http';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import type { ProxyConfig } from '../config/load.js';
-import { capConnections, isRefused, onClientError } from '../http/clients.js';
+import { capConnections, isRefused } from '../http/clients.js';
 import type { FrontContext } from '../http/front.js';
 import { listen, mainServerOptions } from '../listen.js';
-import { applyTimeouts, type ListenerDeps, type MainListener } from '../main-listener.js';
+import {
+  applyTimeouts,
+  serveFrontDoor,
+  type ListenerDeps,
+  type MainListener,
+} from '../main-listener.js';
 import {
   ClientConnection,
   type ConnectionHost,
@@ -41,15 +40,7 @@ export class RawListener implements MainListener, ConnectionHost {
   constructor(deps: ListenerDeps, ctx: FrontContext) {
     this.#ctx = ctx;
     const cfg = deps.config();
-    const front = deps.front;
-    const fallback = createHttpServer(mainServerOptions(cfg));
-    fallback.on('request', (req: IncomingMessage, res: ServerResponse) =>
-      front.onRequest(req, res),
-    );
-    fallback.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-      front.onUpgrade(req, socket, head),
-    );
-    fallback.on('clientError', onClientError);
+    const fallback = serveFrontDoor(createHttpServer(mainServerOptions(cfg)), deps.front);
     // node:http tracks connections (timeouts, closeIdle/AllConnections) from 'listening' on.
     fallback.emit('listening');
     this.fallback = fallback;

@@ -28,7 +28,6 @@ export const K_XFF = 8;
 export const K_XFP = 9;
 export const K_XFH = 10;
 
-export { FIELDS } from './field-table.js';
 /** More headers than this: node:http decides (it keeps up to 2000). */
 export const MAX_HEADERS = 100;
 

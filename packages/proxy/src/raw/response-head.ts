@@ -1,4 +1,5 @@
 import { COLON, CR, HTAB, LF, SP, TOKEN, VALUE, eqLower, latin1, parseLength } from './chars.js';
+import { connectionListed } from '../http/hop-by-hop.js';
 import { addField, newFields } from './field-table.js';
 
 export const R_OTHER = 0;
@@ -195,11 +196,8 @@ export function parseResponseHead(
 }
 
 function connectionTokens(head: ResponseHead, value: string): void {
-  for (const raw of value.split(',')) {
-    const t = raw.trim().toLowerCase();
-    if (t === 'close') head.close = true;
-    else if (t && t !== 'keep-alive') (head.listed ??= new Set()).add(t);
-  }
+  head.listed = connectionListed(value, head.listed);
+  if (value.split(',').some((t) => t.trim().toLowerCase() === 'close')) head.close = true;
 }
 
 /** `timeout=N` of a Keep-Alive value, in ms (undici reads the same parameter); -1 if none. */
