@@ -14,7 +14,7 @@ export default async function setup(project: TestProject) {
     project.provide('adminDatabaseUrl', given);
     return;
   }
-  const { startEmbeddedPostgres } = await import('../packages/cli/src/embedded-postgres.js');
+  const { startEmbeddedPostgres } = await import('@switchboard/cli');
   const dir = await mkdtemp(path.join(tmpdir(), 'sb-test-pg-'));
   const db = await startEmbeddedPostgres({ dataDir: dir, ephemeral: true });
   project.provide('adminDatabaseUrl', db.url);

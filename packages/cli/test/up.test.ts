@@ -120,7 +120,7 @@ describe('switchboard up', () => {
 
   it('stops with everything it started when npm start alone is killed', async () => {
     const { spawn } = await import('node:child_process');
-    const { freePort } = await import('../../../test-support/stack.js');
+    const { freePort } = await import('../../../test-support/processes.js');
     const dir = mkdtempSync(path.join(tmpdir(), 'sb-npm-start-'));
     const [port, adminPort] = [await freePort(), await freePort()];
     const npm = spawn('npm', ['start'], {
