@@ -1,6 +1,14 @@
 export { buildApp } from './app.js';
 export type { AppDeps, Readiness } from './app-deps.js';
-export { apiConfig, apiConfigFromEnv, ConfigError, authModes, busKinds } from './config.js';
+export {
+  apiConfig,
+  apiConfigFromEnv,
+  apiDefaults,
+  ConfigError,
+  authModes,
+  busKinds,
+  logLevels,
+} from './config.js';
 export type { ApiConfig, AuthMode, BusKind } from './config.js';
 export { createDeps, startApi } from './server.js';
 export type { CreateOptions, RunningApi } from './server.js';
