@@ -29,7 +29,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'all', include: ['packages/*/test/**/*.test.{ts,tsx}'] },
+        test: { name: 'all', include: ['packages/*/test/**/*.test.{ts,tsx}', 'test/**/*.test.ts'] },
       },
       {
         // The same suites once more on the node:http engine (`server.engine: node`),

@@ -14,7 +14,10 @@ export default async function setup(project: TestProject) {
     project.provide('adminDatabaseUrl', given);
     return;
   }
-  const { startEmbeddedPostgres } = await import('../packages/cli/src/embedded-postgres.js');
+  // The one relative path into a package: vitest loads global setup without the
+  // "source" export condition, so '@switchboard/cli' would need a build first.
+  // eslint-disable-next-line switchboard/no-relative-escape
+  const { startEmbeddedPostgres } = await import('../packages/cli/src/index.js');
   const dir = await mkdtemp(path.join(tmpdir(), 'sb-test-pg-'));
   const db = await startEmbeddedPostgres({ dataDir: dir, ephemeral: true });
   project.provide('adminDatabaseUrl', db.url);

@@ -1,9 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { freePort, startSwitchboardUp } from './processes.js';
 
 /**
  * The whole product started the way a user starts it (`switchboard up`, as
@@ -31,61 +30,19 @@ export interface StackOptions {
   startTimeoutMs?: number;
 }
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const [port, adminPort] = [await freePort(), await freePort()];
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'sb-stack-'));
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=source',
-      '--import',
-      'tsx',
-      path.join(repoRoot, 'packages/cli/src/main.ts'),
-      'up',
-    ],
-    {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        ADMIN_ADDR: `127.0.0.1:${adminPort}`,
-        DATA_DIR: dataDir,
-        API_INSTANCES: String(options.instances ?? 2),
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: '',
-        ...options.env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
+  const up = await startSwitchboardUp({
+    port,
+    adminPort,
+    dataDir,
+    instances: options.instances ?? 2,
+    env: options.env ?? {},
+    timeoutMs: options.startTimeoutMs ?? 60_000,
+  });
+  const child = up.process;
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
-  for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`switchboard up exited (${child.exitCode}):\n${output}`);
-    if (output.includes('ready in')) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`switchboard up did not get ready:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
   const adminToken =
     options.env?.ADMIN_TOKEN ?? readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
   return {
@@ -94,16 +51,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     adminToken,
     dataDir,
     process: child,
-    output: () => output,
+    output: up.output,
     apiPids() {
       const pids = new Map<string, number>();
-      const ps = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], {
-        encoding: 'utf8',
-      });
-      for (const pid of ps
-        .split('\n')
-        .map((l) => Number(l.trim()))
-        .filter(Boolean)) {
+      for (const pid of descendants(child.pid)) {
         try {
           const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
           const id = environ
@@ -129,4 +80,25 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return code;
     },
   };
+}
+
+/** Every process below `pid` (the command, `up` under it, the API instances under that). */
+function descendants(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  const children = new Map<number, number[]>();
+  const ps = execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' });
+  for (const line of ps.split('\n')) {
+    const [child, parent] = line.trim().split(/\s+/).map(Number);
+    if (!child || parent === undefined) continue;
+    children.set(parent, [...(children.get(parent) ?? []), child]);
+  }
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const next of children.get(queue.shift()!) ?? []) {
+      out.push(next);
+      queue.push(next);
+    }
+  }
+  return out;
 }

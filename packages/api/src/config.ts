@@ -48,6 +48,26 @@ export class ConfigError extends Error {
   }
 }
 
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Every default, once: the environment reader and apiConfig() both start from these. */
+export const apiDefaults = {
+  host: '127.0.0.1',
+  port: 3000,
+  authMode: 'accounts',
+  bus: 'pg',
+  busPrefix: '',
+  trustProxy: '127.0.0.1/8,::1/128',
+  instanceId: 'api',
+  logLevel: 'info',
+  authLimits: {
+    loginPerIpPerMinute: 30,
+    loginFailuresPerUserPer15Min: 10,
+    registerPerIpPerHour: 20,
+  },
+  poolSize: 10,
+} as const satisfies Partial<ApiConfig>;
+
 const intFrom = (min: number, max: number) =>
   z
     .string()
@@ -69,29 +89,35 @@ const urlWith = (...protocols: string[]) =>
 
 /** Variables the API reads, each validated on its own so an error names it. */
 const variables = {
-  HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: intFrom(0, 65535).default(3000),
+  HOST: z.string().min(1).default(apiDefaults.host),
+  PORT: intFrom(0, 65535).default(apiDefaults.port),
   DATABASE_URL: urlWith('postgres:', 'postgresql:'),
-  AUTH_MODE: z.enum(authModes).default('accounts'),
-  BUS: z.enum(busKinds).default('pg'),
+  AUTH_MODE: z.enum(authModes).default(apiDefaults.authMode),
+  BUS: z.enum(busKinds).default(apiDefaults.bus),
   NATS_URL: urlWith('nats:', 'tls:', 'ws:', 'wss:').optional(),
   REDIS_URL: urlWith('redis:', 'rediss:').optional(),
   BUS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]{0,32}$/, 'letters, digits, dash, underscore; at most 32')
-    .default(''),
+    .default(apiDefaults.busPrefix),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   CORS_ORIGINS: z.string().optional(),
-  TRUST_PROXY: z.string().default('127.0.0.1/8,::1/128'),
+  TRUST_PROXY: z.string().default(apiDefaults.trustProxy),
   INSTANCE_ID: z
     .string()
     .regex(/^[\w.-]{1,64}$/, 'letters, digits, dot, dash, underscore; at most 64')
-    .default('api'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  AUTH_LOGIN_PER_IP_PER_MINUTE: intFrom(1, 1_000_000).default(30),
-  AUTH_LOGIN_FAILURES_PER_USER: intFrom(1, 1_000_000).default(10),
-  AUTH_REGISTER_PER_IP_PER_HOUR: intFrom(1, 1_000_000).default(20),
-  DB_POOL_SIZE: intFrom(1, 500).default(10),
+    .default(apiDefaults.instanceId),
+  LOG_LEVEL: z.enum(logLevels).default(apiDefaults.logLevel),
+  AUTH_LOGIN_PER_IP_PER_MINUTE: intFrom(1, 1_000_000).default(
+    apiDefaults.authLimits.loginPerIpPerMinute,
+  ),
+  AUTH_LOGIN_FAILURES_PER_USER: intFrom(1, 1_000_000).default(
+    apiDefaults.authLimits.loginFailuresPerUserPer15Min,
+  ),
+  AUTH_REGISTER_PER_IP_PER_HOUR: intFrom(1, 1_000_000).default(
+    apiDefaults.authLimits.registerPerIpPerHour,
+  ),
+  DB_POOL_SIZE: intFrom(1, 500).default(apiDefaults.poolSize),
 } as const;
 
 type Parsed = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
@@ -148,27 +174,20 @@ export function apiConfigFromEnv(env: Record<string, string | undefined>): ApiCo
   };
 }
 
-/** A complete config for tests and embedding, with the given overrides. */
+/**
+ * A complete config for tests and embedding: the defaults, on any free port
+ * and without logs unless the overrides say otherwise.
+ */
 export function apiConfig(overrides: Partial<ApiConfig> & { databaseUrl: string }): ApiConfig {
   return {
-    host: '127.0.0.1',
+    ...apiDefaults,
     port: 0,
-    authMode: 'accounts',
-    bus: 'pg',
+    logLevel: 'silent',
+    authLimits: { ...apiDefaults.authLimits },
     natsUrl: undefined,
     redisUrl: undefined,
-    busPrefix: '',
     jwtSecret: undefined,
     corsOrigins: overrides.authMode === 'open' ? '*' : [],
-    trustProxy: '127.0.0.1/8,::1/128',
-    instanceId: 'api',
-    logLevel: 'silent',
-    authLimits: {
-      loginPerIpPerMinute: 30,
-      loginFailuresPerUserPer15Min: 10,
-      registerPerIpPerHour: 20,
-    },
-    poolSize: 10,
     ...overrides,
   };
 }

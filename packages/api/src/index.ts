@@ -1,12 +1,22 @@
 export { buildApp } from './app.js';
 export type { AppDeps, Readiness } from './app-deps.js';
-export { apiConfig, apiConfigFromEnv, ConfigError, authModes, busKinds } from './config.js';
+export {
+  apiConfig,
+  apiConfigFromEnv,
+  apiDefaults,
+  ConfigError,
+  authModes,
+  busKinds,
+  logLevels,
+} from './config.js';
 export type { ApiConfig, AuthMode, BusKind } from './config.js';
 export { createDeps, startApi } from './server.js';
 export type { CreateOptions, RunningApi } from './server.js';
 export { startRealtime } from './realtime/realtime.js';
 export type { Realtime, RealtimeService } from './realtime/realtime.js';
 export { defaultRealtimeOptions, realtimeOptions } from './realtime/options.js';
+export { busNames } from './realtime/bus-names.js';
+export type { BusNames } from './realtime/bus-names.js';
 export type { RealtimeOptions, RealtimeOverrides } from './realtime/options.js';
 export { openDatabase } from './store/db.js';
 export type { Db, DatabaseHandle } from './store/db.js';

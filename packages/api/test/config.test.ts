@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiConfigFromEnv, ConfigError } from '../src/config.js';
+import { apiConfig, apiConfigFromEnv, ConfigError } from '../src/config.js';
 
 const base = { DATABASE_URL: 'postgres://u@127.0.0.1:5432/db' };
 
@@ -18,6 +18,14 @@ describe('API configuration from the environment', () => {
     const config = apiConfigFromEnv(base);
     expect(config).toMatchObject({ port: 3000, authMode: 'accounts', bus: 'pg', corsOrigins: [] });
     expect(errorOf({}).variable).toBe('DATABASE_URL');
+  });
+
+  it('gives the same defaults as apiConfig() but for the port and the log level', () => {
+    const databaseUrl = base.DATABASE_URL;
+    expect(apiConfigFromEnv(base)).toEqual(
+      apiConfig({ databaseUrl, port: 3000, logLevel: 'info' }),
+    );
+    expect(apiConfig({ databaseUrl })).toMatchObject({ port: 0, logLevel: 'silent' });
   });
 
   it.each([

@@ -5,7 +5,7 @@ import { apiConfig } from '../src/config.js';
 import { createDeps } from '../src/server.js';
 import { Client, type Harness, startHarness } from './support/harness.js';
 
-/** AUTH_MODE=open: seed 002's quick mode, where seed 001's curl examples work verbatim. */
+/** AUTH_MODE=open: no accounts, every board shared, so plain curl calls with no login work. */
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness('openmode', { authMode: 'open' });
@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 describe('open mode', () => {
-  it('runs the seed 001 curl sequence', async () => {
+  it('runs the curl sequence of the README (create, list, complete, delete) with no login', async () => {
     const curl = new Client(h.app);
     const health = await curl.get('/health');
     expect(health.status).toBe(200);

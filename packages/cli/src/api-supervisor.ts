@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { backoffDelay } from '@switchboard/core';
 
 export interface ApiInstance {
   id: string;
@@ -95,7 +96,7 @@ export class ApiSupervisor {
         }
         // Back off 1 s, 2 s, 4 s … up to 30 s; an instance that ran a minute starts over.
         if (Date.now() - startedAt > 60_000) instance.restarts = 0;
-        const delay = Math.min(30_000, 1000 * 2 ** instance.restarts);
+        const delay = backoffDelay(instance.restarts, { baseMs: 1_000, maxMs: 30_000 });
         instance.restarts++;
         instance.state = 'restarting';
         this.options.log(

@@ -4,6 +4,7 @@ import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
+import { isAlive } from './process-alive.js';
 
 export interface EmbeddedDatabase {
   /** Connection string for the `postgres` database of the cluster (over its Unix socket when it has one). */
@@ -38,15 +39,6 @@ export async function freePort(): Promise<number> {
       });
     });
   });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

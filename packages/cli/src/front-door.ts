@@ -18,10 +18,15 @@ export function fallbackWebDir(): string {
   return fileURLToPath(new URL('../fallback-web', import.meta.url));
 }
 
+/** Where `up` keeps the admin token it generated, in its data directory. */
+export function adminTokenFile(dataDir: string): string {
+  return path.join(dataDir, 'admin-token');
+}
+
 /** ADMIN_TOKEN, or one generated on first start and kept in the data directory. */
 export async function adminToken(config: UpConfig): Promise<string> {
   if (config.adminToken) return config.adminToken;
-  const file = path.join(config.dataDir, 'admin-token');
+  const file = adminTokenFile(config.dataDir);
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
   const token = randomBytes(24).toString('base64url');
   await writeFile(file, token + '\n', { mode: 0o600 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { authModes, busKinds } from '@switchboard/api';
+import { authModes, busKinds, logLevels } from '@switchboard/api';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -129,12 +129,18 @@ const settings = {
     env: 'LOG_LEVEL',
     flag: 'log-level',
     yaml: 'log_level',
-    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    schema: z.enum(logLevels),
     fallback: 'warn',
   },
 } as const;
 
 type Key = keyof typeof settings;
+
+/** Defaults other commands share with `up` (report finds the admin API and its token by them). */
+export const upDefaults = {
+  adminAddr: settings.adminAddr.fallback,
+  dataDir: settings.dataDir.fallback,
+} as const;
 
 export const upUsage = `Usage: switchboard up [options]
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from '../../../test-support/stack.js';
+import { isAlive } from '../src/process-alive.js';
 
 /**
  * `npm start` as a user runs it: no DATABASE_URL, so an embedded PostgreSQL,
@@ -14,15 +15,6 @@ afterAll(async () => {
   await stack?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('switchboard up', () => {
   it('serves the product through the proxy, survives a killed instance, and keeps data across restarts', async () => {
@@ -120,7 +112,7 @@ describe('switchboard up', () => {
 
   it('stops with everything it started when npm start alone is killed', async () => {
     const { spawn } = await import('node:child_process');
-    const { freePort } = await import('../../../test-support/stack.js');
+    const { freePort } = await import('../../../test-support/processes.js');
     const dir = mkdtempSync(path.join(tmpdir(), 'sb-npm-start-'));
     const [port, adminPort] = [await freePort(), await freePort()];
     const npm = spawn('npm', ['start'], {

@@ -20,6 +20,6 @@ export const limits = {
   replayCap: 1000,
   /** JSON bodies larger than this get 413. */
   bodyLimitBytes: 256 * 1024,
-  /** Sessions (JWT and cookie) last 30 days (seed 002). */
+  /** Sessions (JWT and cookie) last 30 days: a month between logins on the same device. */
   sessionSeconds: 30 * 24 * 60 * 60,
 } as const;

@@ -2,7 +2,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackend, type TestBackend } from './helpers/backends.js';
 import { startTestProxy } from './helpers/proxy.js';
-import { parseProxyConfig, startProxy } from '../src/index.js';
+import { parseProxyConfig, STRATEGY_NAMES, startProxy } from '../src/index.js';
 import type { ProxyServer } from '../src/proxy-server.js';
 import { silentLogger } from './helpers/proxy.js';
 
@@ -119,6 +119,9 @@ describe('admin API', () => {
   it('switches strategy at runtime', async () => {
     const get = await call(proxy.adminUrl, 'GET', '/admin/strategy');
     expect(get.json).toMatchObject({ pool: 'default', name: 'round-robin' });
+    // Every strategy the proxy has, for a client to offer (the web admin's picker).
+    expect(get.json.available).toEqual([...STRATEGY_NAMES]);
+    expect(get.json.available).toContain('sticky-cookie');
     await call(proxy.adminUrl, 'PATCH', '/admin/backends/a', { weight: 3 });
     const put = await call(proxy.adminUrl, 'PUT', '/admin/strategy', {
       name: 'weighted-round-robin',

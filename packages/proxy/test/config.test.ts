@@ -40,7 +40,7 @@ describe('config', () => {
     ]);
   });
 
-  it('parses durations: "5m" is five minutes (seed 004\'s pulse)', () => {
+  it('parses durations: "5m" is five minutes', () => {
     const c = parseProxyConfig({
       backends: [],
       health: { interval: '5m', timeout: '1.5s' },

@@ -31,7 +31,8 @@ export function authenticateHook(deps: AppDeps) {
     if (request.routeOptions.config.public || !request.url.startsWith('/api/')) return;
     const actor = await resolveActor(deps, request);
     if (!actor) {
-      // Seed 002: an invalid or expired token gets 401 and its cookie cleared.
+      // An invalid or expired token gets 401 and its cookie cleared, so the browser
+      // stops sending a session that will never work again.
       if (tokenOf(request)) clearSessionCookie(request, reply);
       throw sbError('SB_ERR_UNAUTHENTICATED');
     }

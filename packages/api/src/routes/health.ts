@@ -3,7 +3,8 @@ import type { AppDeps } from '../app-deps.js';
 import type { App } from './helpers.js';
 
 export function healthRoutes(app: App, deps: AppDeps) {
-  // Seed 001: GET /health answers the plain text OK.
+  // GET /health answers the plain text OK: a stable wire contract that load
+  // balancers, probes and scripts check.
   app.get(
     '/health',
     { config: { public: true }, schema: { hide: true } },

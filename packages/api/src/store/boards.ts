@@ -73,8 +73,9 @@ export async function createBoard(
 }
 
 /**
- * Open mode promises board 1 (seed 001 posts to board_id 1 without creating
- * it). Several instances may start at once; only one inserts it.
+ * Open mode promises board 1, so a client that never creates a board (a
+ * script that posts tasks with board_id 1, as the README's curl examples do)
+ * has one to write to. Several instances may start at once; only one inserts it.
  */
 export async function ensureOpenModeBoard(db: Db, actor: Actor): Promise<void> {
   await db.transaction().execute(async (tx) => {

@@ -296,7 +296,7 @@ describe.each(targets)('bus $kind, AUTH_MODE=open', (target) => {
   });
 
   it.skipIf(!target.available)(
-    'a socket that only listens (seed 001’s test page) sees every task event, new boards from seq 1',
+    'a socket that only listens (a plain page that never subscribes) sees every task event, new boards from seq 1',
     async () => {
       const listener = await TestSocket.open(c.at(0).wsUrl, { noWelcome: true });
       const welcome = await listener.waitFor((m) => m.type === 'welcome', 'welcome');

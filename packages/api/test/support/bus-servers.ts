@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
-import { Redis } from 'ioredis';
+import { cleanBusNamespace } from '../../../../test-support/bus-namespace.js';
 import type { BusKind } from '../../src/config.js';
 
 /**
@@ -61,26 +59,6 @@ export function randomPrefix(label: string): string {
 
 /** Removes what a test file left on the bus servers under its prefix. */
 export async function cleanBus(target: BusTarget, prefix: string): Promise<void> {
-  if (!target.available || !target.url) return;
-  if (target.kind === 'nats') {
-    const nc = await connect({ servers: target.url });
-    try {
-      const jsm = await jetstreamManager(nc);
-      await jsm.streams.delete(`${prefix.toUpperCase()}_SB_BOARDS`).catch(() => {});
-    } finally {
-      await nc.close();
-    }
-  } else if (target.kind === 'redis') {
-    const redis = new Redis(target.url);
-    try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
-    } finally {
-      redis.disconnect();
-    }
-  }
+  if (!target.available || !target.url || target.kind === 'pg') return;
+  await cleanBusNamespace(target.kind, target.url, prefix);
 }

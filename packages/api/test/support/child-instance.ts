@@ -1,5 +1,6 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { forkListening } from '../../../../test-support/processes.js';
 import type { RealtimeOverrides } from '../../src/realtime/options.js';
 
 const entry = fileURLToPath(new URL('./api-child.ts', import.meta.url));
@@ -17,8 +18,7 @@ export async function startChild(
   env: Record<string, string>,
   realtime: RealtimeOverrides,
 ): Promise<ChildInstance> {
-  const child = fork(entry, [], {
-    execArgv: ['--conditions=source', '--import', 'tsx'],
+  const child = await forkListening(entry, {
     env: {
       ...process.env,
       HOST: '127.0.0.1',
@@ -27,30 +27,14 @@ export async function startChild(
       SB_TEST_REALTIME: JSON.stringify(realtime),
       ...env,
     },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('child API did not start in 30 s')), 30_000);
-    child.on('message', (message: { type?: string; port?: number }) => {
-      if (message.type === 'listening' && message.port) {
-        clearTimeout(timer);
-        resolve(message.port);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`child API exited with ${code}`));
-    });
+    timeoutMs: 30_000,
   });
   return {
-    process: child,
-    port,
-    url: `http://127.0.0.1:${port}`,
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
-    kill: async (signal = 'SIGKILL') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await exited;
-    },
+    process: child.process,
+    port: child.port,
+    url: child.url,
+    wsUrl: `ws://127.0.0.1:${child.port}/ws`,
+    // A crash test wants the signal itself: SIGKILL by default, not a graceful stop.
+    kill: (signal = 'SIGKILL') => child.stop(signal),
   };
 }

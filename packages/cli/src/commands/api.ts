@@ -2,7 +2,8 @@ import { apiConfigFromEnv, ConfigError, startApi } from '@switchboard/api';
 
 /**
  * `switchboard api`: one API instance configured from the environment. Under
- * `switchboard up` it runs as a child process and reports its port over IPC.
+ * `switchboard up` (or any parent with an IPC channel) it reports its port and
+ * pid over IPC: `{type: 'listening', port, pid, instance}`.
  */
 export async function runApi(): Promise<void> {
   let config;
@@ -16,7 +17,12 @@ export async function runApi(): Promise<void> {
     throw err;
   }
   const api = await startApi(config);
-  process.send?.({ type: 'listening', port: api.port, instance: config.instanceId });
+  process.send?.({
+    type: 'listening',
+    port: api.port,
+    pid: process.pid,
+    instance: config.instanceId,
+  });
   let closing = false;
   const shutdown = async () => {
     if (closing) return;

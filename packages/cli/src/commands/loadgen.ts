@@ -4,7 +4,7 @@ import { formatSimulationReport, runSimulation } from '@switchboard/loadgen';
 
 const usage = `Usage: switchboard loadgen [options]
 
-The traffic simulator (seed 004): simulated people open boards and add, move,
+The traffic simulator: simulated people open boards and add, move,
 complete and delete tasks at a steady rate; prints what every answer was, how
 long it took (p50/p95/p99 per action) and which backend served it.
 

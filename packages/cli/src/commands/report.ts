@@ -1,16 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { adminTokenFile } from '../front-door.js';
+import { upDefaults } from '../up-config.js';
 
 const usage = `Usage: switchboard report [--period hourly|daily] [--json] [--admin ADDR] [--token TOKEN]
 
-Prints the proxy's traffic report (seed 004's hourly/daily summary: requests, peak and
-quietest periods, status-code mix, latency, per backend and route), read from a running
-proxy's admin API.
+Prints the proxy's hourly or daily traffic summary (requests, peak and quietest periods,
+status-code mix, latency, per backend and route), read from a running proxy's admin API.
 
   --period   hourly (last 24 h by hour, default) or daily (last 7 days by day)
   --json     the report as JSON instead of text
-  --admin    admin address (default ADMIN_ADDR or 127.0.0.1:8081)
+  --admin    admin address (default ADMIN_ADDR or ${upDefaults.adminAddr})
   --token    admin token (default ADMIN_TOKEN, else DATA_DIR/admin-token as written by up)
 `;
 
@@ -33,8 +33,8 @@ export async function runReport(argv: string[]): Promise<void> {
     console.error(`switchboard report: --period must be hourly or daily\n\n${usage}`);
     process.exit(2);
   }
-  const admin = values.admin ?? process.env.ADMIN_ADDR ?? '127.0.0.1:8081';
-  const tokenFile = path.join(process.env.DATA_DIR ?? '.switchboard', 'admin-token');
+  const admin = values.admin ?? process.env.ADMIN_ADDR ?? upDefaults.adminAddr;
+  const tokenFile = adminTokenFile(process.env.DATA_DIR ?? upDefaults.dataDir);
   const token =
     values.token ??
     process.env.ADMIN_TOKEN ??

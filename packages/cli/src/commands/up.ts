@@ -4,7 +4,13 @@ import { migrateToLatest, openDatabase, signingSecret } from '@switchboard/api';
 import { startProxy, type RunningProxy } from '@switchboard/proxy';
 import { ApiSupervisor } from '../api-supervisor.js';
 import { buildWeb } from '../build-web.js';
-import { adminToken, fallbackWebDir, frontDoorConfig, webDistDir } from '../front-door.js';
+import {
+  adminToken,
+  adminTokenFile,
+  fallbackWebDir,
+  frontDoorConfig,
+  webDistDir,
+} from '../front-door.js';
 import { lockDataDir } from '../data-dir-lock.js';
 import { ensureDatabase } from '../database-setup.js';
 import { type EmbeddedDatabase, freePort, startEmbeddedPostgres } from '../embedded-postgres.js';
@@ -115,7 +121,7 @@ export async function runUp(argv: string[]): Promise<void> {
       .join(', ')}, bus ${config.bus}, auth mode ${config.authMode}`,
   );
   log(
-    `admin API on ${proxy.adminUrl} (token in ${path.join(config.dataDir, 'admin-token')} unless ADMIN_TOKEN is set)`,
+    `admin API on ${proxy.adminUrl} (token in ${adminTokenFile(config.dataDir)} unless ADMIN_TOKEN is set)`,
   );
   log(
     `ready in ${((Date.now() - started) / 1000).toFixed(1)} s: open http://localhost:${config.port}`,

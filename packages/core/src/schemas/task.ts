@@ -49,7 +49,7 @@ export const createTaskSchema = z.strictObject({
   description: descriptionSchema.optional(),
   column_id: idSchema.optional(),
   completed: z.boolean().optional(),
-  /** Accepted for seed 001 compatibility; with accounts it must be the caller's own id. */
+  /** For clients without accounts (open mode) to say who made the task; with accounts it must be the caller's own id. */
   created_by: idSchema.optional(),
   assignee_ids: assigneesSchema.optional(),
   labels: labelsSchema.optional(),
@@ -58,7 +58,7 @@ export const createTaskSchema = z.strictObject({
 });
 export type CreateTaskInput = z.infer<typeof createTaskSchema>;
 
-/** PUT and PATCH both take a partial task (seed 001 sends PUT {"completed": true}). */
+/** PUT and PATCH both take a partial task, so a client may PUT just {"completed": true}. */
 export const updateTaskSchema = z.strictObject({
   title: titleSchema.optional(),
   description: descriptionSchema.optional(),

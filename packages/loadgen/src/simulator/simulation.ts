@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { BoardDetail } from '@switchboard/core';
+import { type BoardDetail, mulberry32 } from '@switchboard/core';
 import { Agent } from 'undici';
 import { SimClient } from './client.js';
 import { Recorder, type SimulationSummary } from './recorder.js';
@@ -34,18 +34,6 @@ export interface SimulationReport extends SimulationSummary {
   skipped: number;
 }
 
-/** Mulberry32: a small seeded generator, so a run can be repeated. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function weightedPicker(random: () => number): () => ActionName {
   const entries = Object.entries(actionWeights) as [ActionName, number][];
   const total = entries.reduce((sum, [, w]) => sum + w, 0);
@@ -68,7 +56,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function runSimulation(options: SimulationOptions): Promise<SimulationReport> {
   const log = options.onProgress ?? (() => {});
-  const random = seeded(options.seed ?? Date.now());
+  // Seeded, so a run can be repeated.
+  const random = mulberry32(options.seed ?? Date.now());
   // Set-up calls (register, create boards) are kept out of the traffic figures.
   const recorder = new Recorder();
   const traffic = new Recorder();

@@ -5,6 +5,7 @@ import type { Backend, CheckResult } from '../backend.js';
 import { parseDuration } from '../config/duration.js';
 import { backendSchema, strategySchema } from '../config/schema.js';
 import { proxyError } from '../errors.js';
+import { STRATEGY_NAMES } from '../strategies/types.js';
 import type { UpstreamPool } from '../upstream-pool.js';
 import { validate } from './body.js';
 import type { AdminControl, Handler } from './types.js';
@@ -32,6 +33,11 @@ function poolOf(ctl: AdminControl, name: string | null | undefined): UpstreamPoo
   const p = pools.get('default') ?? pools.values().next().value;
   if (!p) throw proxyError('SB_ERR_NOT_FOUND', 'No pools are configured.');
   return p;
+}
+
+/** A pool's strategy as the admin API shows it, with every name it could switch to. */
+function strategyAnswer(pool: UpstreamPool) {
+  return { pool: pool.name, ...pool.strategyConfig, available: STRATEGY_NAMES };
 }
 
 function findBackend(ctl: AdminControl, id: string): { pool: UpstreamPool; backend: Backend } {
@@ -134,7 +140,7 @@ export const routes: [method: string, pattern: RegExp, handler: Handler][] = [
     /^\/admin\/strategy$/,
     async (ctl, _body, _p, q) => {
       const pool = poolOf(ctl, q.get('pool'));
-      return { status: 200, body: { pool: pool.name, ...pool.strategyConfig } };
+      return { status: 200, body: strategyAnswer(pool) };
     },
   ],
   [
@@ -150,7 +156,7 @@ export const routes: [method: string, pattern: RegExp, handler: Handler][] = [
       } catch (e) {
         throw proxyError('SB_ERR_VALIDATION', (e as Error).message);
       }
-      return { status: 200, body: { pool: pool.name, ...pool.strategyConfig } };
+      return { status: 200, body: strategyAnswer(pool) };
     },
   ],
   [

@@ -57,7 +57,7 @@ export interface AnalyticsQuery {
 }
 
 /**
- * Traffic analytics (seed 004): per-minute, per-hour and per-day rollups in
+ * Traffic analytics for the admin API and `switchboard report`: per-minute, per-hour and per-day rollups in
  * fixed rings, so memory is bounded whatever the traffic. Each bucket counts
  * requests, bytes, exact status codes and a latency histogram, in total and per
  * backend and route. Queries merge buckets; percentiles come from the histogram.

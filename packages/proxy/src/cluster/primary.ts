@@ -302,18 +302,19 @@ class ClusterProxy implements RunningProxy {
         .catch((e: unknown) => this.#log.warn({ err: String(e) }, 'could not save analytics'));
     }
     await Promise.all(
-      this.#slots.map(
-        (w) =>
-          w &&
-          new Promise<void>((resolve) => {
-            if (w.isDead()) return resolve();
-            const t = setTimeout(() => w.kill('SIGKILL'), 5000);
-            w.once('exit', () => {
-              clearTimeout(t);
-              resolve();
-            });
-          }),
-      ),
+      this.#slots
+        .filter((w) => w !== undefined)
+        .map(
+          (w) =>
+            new Promise<void>((resolve) => {
+              if (w.isDead()) return resolve();
+              const t = setTimeout(() => w.kill('SIGKILL'), 5000);
+              w.once('exit', () => {
+                clearTimeout(t);
+                resolve();
+              });
+            }),
+        ),
     );
     this.#log.info('proxy cluster closed');
   }

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { STRATEGY_NAMES } from '../strategies/types.js';
 import { duration, listenAddress } from './duration.js';
 
 const httpUrl = z
@@ -75,31 +76,23 @@ export const retrySchema = z.strictObject({
   min_per_second: z.number().int().min(0).default(10),
 });
 
+/** How long the proxy waits for a TCP connection to a backend, unless a pool says otherwise. */
+export const defaultConnectTimeoutMs = 5000;
+
 export const timeoutsSchema = z.strictObject({
-  connect: duration.default(5000),
+  connect: duration.default(defaultConnectTimeoutMs),
   /** Time to the upstream's response headers (504 after). */
   headers: duration.default(60_000),
   /** Longest gap between two upstream body chunks. */
   body: duration.default(300_000),
 });
 
-const strategyNames = [
-  'random',
-  'round-robin',
-  'weighted-round-robin',
-  'least-connections',
-  'p2c',
-  'ip-hash',
-  'consistent-hash',
-  'sticky-cookie',
-] as const;
-
 // A bare name is shorthand for `{name}`; one object schema (not a union) so a
 // bad name is reported as "name: expected one of …" rather than "invalid input".
 export const strategySchema = z.preprocess(
   (v) => (typeof v === 'string' ? { name: v } : v),
   z.strictObject({
-    name: z.enum(strategyNames),
+    name: z.enum(STRATEGY_NAMES),
     /** consistent-hash: hash this request header ... */
     header: z.string().min(1).optional(),
     /** ... or this cookie (consistent-hash), or the cookie to set (sticky-cookie). */
@@ -108,7 +101,7 @@ export const strategySchema = z.preprocess(
     load_factor: z.number().min(1).max(10).optional(),
     virtual_nodes: z.number().int().min(1).max(1000).optional(),
     /** sticky-cookie: how to choose when the cookie names no usable backend. */
-    fallback: z.enum(strategyNames).optional(),
+    fallback: z.enum(STRATEGY_NAMES).optional(),
     /** sticky-cookie: Max-Age of the cookie; session cookie when absent. */
     max_age: duration.optional(),
     seed: z.number().int().optional(),

@@ -1,3 +1,5 @@
+import { backoffDelay } from '@switchboard/core';
+
 /**
  * The health of one backend as a plain state machine: no timers, no I/O;
  * every method takes `now` (ms). Active checks move it down after `fall`
@@ -97,7 +99,7 @@ export class HealthState {
     this.passiveFailures++;
     if (this.passiveFailures < p.consecutive_failures) return undefined;
     if (this.lastReturnAt > 0 && now - this.lastReturnAt >= p.max_ejection) this.ejections = 0;
-    const time = Math.min(p.base_ejection * 2 ** this.ejections, p.max_ejection);
+    const time = backoffDelay(this.ejections, { baseMs: p.base_ejection, maxMs: p.max_ejection });
     this.ejections++;
     this.ejectedUntil = now + time;
     this.passiveFailures = 0;

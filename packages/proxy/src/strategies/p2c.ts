@@ -1,4 +1,4 @@
-import { mulberry32 } from './hash.js';
+import { mulberry32 } from '@switchboard/core';
 import type { PickContext, Strategy, Target } from './types.js';
 
 /**

@@ -1,7 +1,7 @@
-import { mulberry32 } from './hash.js';
+import { mulberry32 } from '@switchboard/core';
 import type { PickContext, Strategy, Target } from './types.js';
 
-/** Weighted random choice (seed 000's "random proxy"). */
+/** Weighted random choice: no state to keep, and with a seed, reproducible. */
 export class RandomStrategy implements Strategy {
   readonly name = 'random' as const;
   readonly #rand: () => number;

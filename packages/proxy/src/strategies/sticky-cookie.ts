@@ -1,7 +1,7 @@
 import type { PickContext, Strategy, Target } from './types.js';
 
 /**
- * Cookie sticky sessions (seed 004): the proxy sets a cookie naming the
+ * Cookie sticky sessions, for backends that keep per-client state: the proxy sets a cookie naming the
  * backend; later requests carrying it go there while it is usable. When it is
  * not (down, draining, removed) the fallback strategy chooses and the cookie
  * is rewritten.

@@ -119,7 +119,7 @@ describe('HealthChecker with fake timers', () => {
     expect(probe).toHaveBeenCalledTimes(9);
   });
 
-  it("seed 004's five-minute pulse is just a config value", async () => {
+  it('a five-minute health-check interval is just a config value', async () => {
     const probe = vi.fn(async (): Promise<CheckResult> => ({ ok: true, at: '', latency_ms: 1 }));
     const checker = new HealthChecker(300_000, probe, () => {});
     checker.watch(backend());

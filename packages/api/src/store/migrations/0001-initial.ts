@@ -69,7 +69,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       assignee_ids bigint[] NOT NULL DEFAULT '{}',
       labels text[] NOT NULL DEFAULT '{}',
       due_at timestamptz,
-      -- No foreign key: open mode accepts seed 001's created_by ids as given.
+      -- No foreign key: open mode stores whatever created_by id a client sends (there are no accounts to point at).
       created_by bigint NOT NULL,
       created_at timestamptz NOT NULL DEFAULT now(),
       updated_at timestamptz NOT NULL DEFAULT now(),

@@ -5,7 +5,7 @@
  * per idle connection, then the same against a bare `ws` broadcast server
  * (the reference) in the same run, and prints the ratios.
  *
- *   node --conditions=source --import tsx packages/loadgen/src/fanout-bench.ts
+ *   npm run bench:fanout   (node --conditions=source --import tsx packages/loadgen/bench/fanout-bench.ts)
  *
  * Environment (all optional):
  *   BENCH_WATCHERS=1000,5000  BENCH_RATES=10,20  BENCH_WINDOW_MS=10000
@@ -22,13 +22,13 @@ import path from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { Pool } from 'undici';
 import { benchTitle, drive } from './fanout/drive.js';
+import { cleanBusNamespace } from '../../../test-support/bus-namespace.js';
+import { createDatabase, dropDatabase } from '../../../test-support/postgres-admin.js';
+import { repoRoot } from '../../../test-support/processes.js';
 import {
-  cleanBusNamespace,
   cpuMs,
   type Child,
-  repoRoot,
   rssBytes,
-  scratchDatabase,
   startApiInstance,
   startReferenceServer,
 } from './fanout/processes.js';
@@ -89,14 +89,14 @@ const ms = (h: WindowStats['writeToReceipt'], p: number) =>
 async function totalRss(children: Child[]): Promise<number | undefined> {
   if (children.length === 0) return undefined;
   let sum = 0;
-  for (const c of children) sum += await rssBytes(c.process.pid);
+  for (const c of children) sum += await rssBytes(c.pid);
   return sum;
 }
 
 async function totalCpu(children: Child[]): Promise<number | undefined> {
   if (children.length === 0) return undefined;
   let sum = 0;
-  for (const c of children) sum += await cpuMs(c.process.pid);
+  for (const c of children) sum += await cpuMs(c.pid);
   return sum;
 }
 
@@ -267,7 +267,7 @@ async function main(): Promise<void> {
   let busNamespace: { bus: 'nats' | 'redis'; url: string; prefix: string } | undefined;
   const cleanup = async () => {
     await Promise.all([...children, ...references].map((c) => c.stop()));
-    if (scratch) await scratchDatabase(config.adminUrl, scratch, 'drop').catch(() => {});
+    if (scratch) await dropDatabase(config.adminUrl, scratch).catch(() => {});
     if (busNamespace) {
       const { bus, url, prefix } = busNamespace;
       await cleanBusNamespace(bus, url, prefix).catch((err: unknown) => console.error(String(err)));
@@ -278,7 +278,7 @@ async function main(): Promise<void> {
     let targets = config.targets;
     if (!targets) {
       scratch = `sb_bench_${randomBytes(4).toString('hex')}`;
-      const databaseUrl = await scratchDatabase(config.adminUrl, scratch, 'create');
+      const databaseUrl = await createDatabase(config.adminUrl, scratch);
       const busEnv: Record<string, string> = { DATABASE_URL: databaseUrl, BUS: config.bus };
       for (const key of ['NATS_URL', 'REDIS_URL', 'BUS_PREFIX'] as const)
         if (env[key]) busEnv[key] = env[key]!;

@@ -6,14 +6,15 @@
  * on one hot board (whose row lock serialises its writers). Bounded in time,
  * loopback only; prints ratios, writes JSON to bench-results/.
  *
- *   node --conditions=source --import tsx packages/loadgen/src/write-bench.ts [--duration 10] [--clients 10]
+ *   node --conditions=source --import tsx packages/loadgen/bench/write-bench.ts [--duration 10] [--clients 10]
+ *   (`npm run bench:write` runs it with the defaults)
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoRoot } from './fanout/processes.js';
+import { freePort, repoRoot, startSwitchboardUp } from '../../../test-support/processes.js';
 import { closedLoop, type LoadResult } from './write/closed-loop.js';
 
 const { values } = parseArgs({
@@ -32,52 +33,6 @@ function run(cmd: string, args: string[]): Promise<string> {
       err ? reject(new Error(`${cmd}: ${stderr || err.message}`)) : resolve(stdout),
     ),
   );
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startUp(dataDir: string, port: number, adminPort: number): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=source',
-      '--import',
-      'tsx',
-      path.join(repoRoot, 'packages/cli/src/main.ts'),
-      'up',
-    ],
-    {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        ADMIN_ADDR: `127.0.0.1:${adminPort}`,
-        DATA_DIR: dataDir,
-        API_INSTANCES: values.instances,
-        RATE_LIMIT_PER_MINUTE: '0',
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: '',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      if (out.includes('ready in')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`switchboard up exited ${code}: ${out}`)));
-  });
-  return child;
 }
 
 async function pgbench(url: string, script: string, boards: number[]): Promise<number> {
@@ -126,7 +81,15 @@ async function main() {
   });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sb-write-bench-'));
   const [port, adminPort] = [await freePort(), await freePort()];
-  const up = await startUp(dataDir, port, adminPort);
+  const up = (
+    await startSwitchboardUp({
+      port,
+      adminPort,
+      dataDir,
+      instances: Number(values.instances),
+      env: { RATE_LIMIT_PER_MINUTE: '0' },
+    })
+  ).process;
   const origin = `http://127.0.0.1:${port}`;
   try {
     const pgPort = readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8')

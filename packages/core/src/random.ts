@@ -1,0 +1,15 @@
+/**
+ * Mulberry32: a small, fast, seedable generator of numbers in [0, 1), so that
+ * whatever draws random numbers (a balancing strategy, a traffic simulation)
+ * can be replayed exactly from its seed. Not for secrets.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
