@@ -81,6 +81,8 @@ async function screenshots(
 async function openBoard(): Promise<void> {
   await page.goto(`${stack.url}/boards/${boardId}`);
   await page.locator('.conn-live').waitFor({ timeout: 15_000 });
+  // The socket can be live before the board has replaced its skeleton.
+  await page.locator('section.column').first().waitFor();
 }
 
 const column = (title: string) => page.getByRole('region', { name: title, exact: true });
@@ -130,15 +132,20 @@ describe.skipIf(!browserTestsEnabled)('web app defects (issue 10, items 15–21)
       (token) => sessionStorage.setItem('switchboard.adminToken', token),
       stack.adminToken,
     );
-    // The first poll answers, later ones wait: the charts have no rate to draw yet.
+    // Polls pass until one has answered with the backends; later ones wait: the charts
+    // then have a single sample and no rate to draw.
     let answered = false;
     let release = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
     await admin.route('**/admin/backends', async (route) => {
-      if (route.request().method() === 'GET' && answered) await held;
-      // The page may be gone by the time a held poll is let through.
-      await route.continue().catch(() => {});
-      answered = true;
+      if (answered) await held;
+      try {
+        const response = await route.fetch();
+        if (response.ok()) answered = true;
+        await route.fulfill({ response });
+      } catch {
+        // The page is gone by the time a held poll is let through.
+      }
     });
     const drained = await fetch(`${stack.url}/admin/backends/api-1/drain`, {
       method: 'POST',
