@@ -112,6 +112,31 @@ describe('accounts', () => {
     expect(after.body.error.code).toBe('SB_ERR_UNAUTHENTICATED');
   });
 
+  it('GET /api/auth/session answers 200 signed in or not (a page asks it before knowing)', async () => {
+    const none = await anon().get('/api/auth/session');
+    expect(none.status).toBe(200);
+    expect(none.body).toEqual({ user: null, auth_mode: 'accounts' });
+    const forged = await anon().get('/api/auth/session', {
+      cookie: 'sb_session=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.bad',
+    });
+    expect(forged.status).toBe(200);
+    expect(forged.body.user).toBeNull();
+    expect(cookieOf(forged)).toMatch(/sb_session=;/);
+    const login = await anon().post(
+      '/api/auth/login',
+      { username: 'Alice', password },
+      { 'x-forwarded-for': '10.0.0.4' },
+    );
+    const signedIn = await anon().get('/api/auth/session', {
+      cookie: `sb_session=${login.body.token}`,
+    });
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.body).toMatchObject({
+      user: { id: login.body.user.id, username: 'Alice' },
+      auth_mode: 'accounts',
+    });
+  });
+
   it('an invalid or forged token gets 401 and its cookie cleared', async () => {
     const forged = await anon().get('/api/boards', {
       cookie: 'sb_session=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.bad',

@@ -53,6 +53,8 @@ describe('open mode', () => {
     const curl = new Client(h.app);
     const me = await curl.get('/api/me');
     expect(me.body).toMatchObject({ auth_mode: 'open', user: { username: 'anonymous' } });
+    const session = await curl.get('/api/auth/session');
+    expect(session.body).toMatchObject({ auth_mode: 'open', user: { username: 'anonymous' } });
     const board = await curl.post('/api/boards', { title: 'Shared' });
     expect(board.status).toBe(201);
     expect(board.body.role).toBe('owner');

@@ -7,8 +7,8 @@ import { AuthPage } from './pages/auth-page';
 import { BoardPage } from './pages/board-page';
 import { BoardsPage } from './pages/boards-page';
 import { currentPath, Link, navigate, paths, type Route, useRoute } from './router';
-import { realtime } from './state/realtime';
-import { loadSession, type Session, signOut, useSession } from './state/session';
+import { useServices, useSession } from './services-context';
+import type { Session } from './state/session';
 import { Avatar } from './ui/avatar';
 import { ConnectionBadge } from './ui/connection-badge';
 import { BoardArt, Icon, Logo } from './ui/icons';
@@ -22,14 +22,15 @@ import { Toaster } from './ui/toasts';
 const AdminPage = lazy(() => import('./admin/admin-page').then((m) => ({ default: m.AdminPage })));
 
 export function App() {
+  const { session: sessions, realtime } = useServices();
   const session = useSession();
   const route = useRoute();
   const [requestsOpen, setRequestsOpen] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
 
   useEffect(() => {
-    void loadSession();
-  }, []);
+    void sessions.load();
+  }, [sessions]);
 
   // The socket runs while someone is signed in.
   const signedIn = session.status === 'signed-in';
@@ -37,7 +38,7 @@ export function App() {
     if (!signedIn) return;
     realtime.start();
     return () => realtime.stop();
-  }, [signedIn]);
+  }, [signedIn, realtime]);
 
   // Signed out on a page that needs an account: go to the login, then come back.
   useEffect(() => {
@@ -173,6 +174,7 @@ function Shell({
   onRequests: () => void;
   onHelp: () => void;
 }) {
+  const { session: sessions } = useServices();
   const user = session.status === 'signed-in' ? session.user : null;
   const open = session.status === 'signed-in' && session.authMode === 'open';
   return (
@@ -242,7 +244,7 @@ function Shell({
                   icon: <Icon name="logout" />,
                   hidden: open,
                   onSelect: () =>
-                    void signOut().then(() => navigate(paths.login(), { replace: true })),
+                    void sessions.signOut().then(() => navigate(paths.login(), { replace: true })),
                 },
               ]}
             />
@@ -265,6 +267,7 @@ function Splash() {
 }
 
 function Unreachable({ message }: { message: string }) {
+  const { session } = useServices();
   return (
     <main className="auth-page" id="main">
       <div className="auth-card" role="alert">
@@ -276,7 +279,7 @@ function Unreachable({ message }: { message: string }) {
         <button
           type="button"
           className="btn btn-primary btn-block"
-          onClick={() => void loadSession()}
+          onClick={() => void session.load()}
         >
           <Icon name="refresh" /> Try again
         </button>

@@ -1,12 +1,14 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app';
+import { createAppServices } from './app-services';
 import { applyTheme, watchSystemTheme } from './lib/theme';
 import './styles/tokens.css';
 import './styles/base.css';
 import './styles/components.css';
 import './styles/board.css';
 import './styles/pages.css';
+import { ServicesProvider } from './services-context';
 
 applyTheme();
 watchSystemTheme();
@@ -15,6 +17,8 @@ const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');
 createRoot(root).render(
   <StrictMode>
-    <App />
+    <ServicesProvider services={createAppServices()}>
+      <App />
+    </ServicesProvider>
   </StrictMode>,
 );

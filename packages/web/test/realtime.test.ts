@@ -113,17 +113,46 @@ describe('RealtimeClient', () => {
     expect(sockets[2]!.sent).toEqual([{ type: 'subscribe', board_id: 3, after_seq: 12 }]);
   });
 
-  it('comes back quickly when the server is going away or dropped a slow consumer', () => {
+  it('reconnects at once when the instance is going away (1001), and resumes by seq', () => {
+    const { client, sockets, scheduler } = setup();
+    let seq = 7;
+    client.watch({ boardId: 3, lastSeq: () => seq, onMessage: () => {} });
+    client.start();
+    sockets[0]!.open();
+    seq = 15;
+    sockets[0]!.serverClose(1001);
+    // No timer: the next socket is already on its way (to another instance, via the proxy).
+    expect(sockets).toHaveLength(2);
+    expect(client.getState()).toMatchObject({ status: 'reconnecting', attempts: 0 });
+    sockets[1]!.open();
+    expect(sockets[1]!.sent).toEqual([{ type: 'subscribe', board_id: 3, after_seq: 15 }]);
+    expect(client.getState()).toMatchObject({ status: 'live', connections: 2 });
+    // The next instance of a rolling update goes away later: at once again.
+    scheduler.advance(10_000);
+    sockets[1]!.serverClose(1001);
+    expect(sockets).toHaveLength(3);
+  });
+
+  it('backs off when "going away" repeats right after reconnecting (no reconnect loop)', () => {
     const { client, sockets, scheduler } = setup();
     client.start();
     sockets[0]!.open();
     sockets[0]!.serverClose(1001);
-    scheduler.advance(300);
-    expect(sockets).toHaveLength(2);
     sockets[1]!.open();
-    sockets[1]!.serverClose(4008);
+    sockets[1]!.serverClose(1001);
+    expect(sockets).toHaveLength(2);
     scheduler.advance(300);
     expect(sockets).toHaveLength(3);
+  });
+
+  it('comes back quickly, not at once, after dropping a slow consumer (4008)', () => {
+    const { client, sockets, scheduler } = setup();
+    client.start();
+    sockets[0]!.open();
+    sockets[0]!.serverClose(4008);
+    expect(sockets).toHaveLength(1);
+    scheduler.advance(300);
+    expect(sockets).toHaveLength(2);
   });
 
   it('stops and reports when the session is gone (4001)', () => {

@@ -1,8 +1,15 @@
-import { authResultSchema, credentialsSchema, meSchema, sbError } from '@switchboard/core';
+import {
+  authResultSchema,
+  credentialsSchema,
+  meSchema,
+  sbError,
+  sessionInfoSchema,
+} from '@switchboard/core';
 import type { AppDeps } from '../app-deps.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
-import { actorOf } from '../http/authenticate.js';
-import { clearSessionCookie, setSessionCookie } from '../http/session-cookie.js';
+import type { Actor } from '../auth/actor.js';
+import { actorOf, resolveActor } from '../http/authenticate.js';
+import { clearSessionCookie, setSessionCookie, tokenOf } from '../http/session-cookie.js';
 import { createSession, createUser, findUserByUsername } from '../store/users.js';
 import { type App, errorResponses, typed } from './helpers.js';
 
@@ -94,6 +101,16 @@ export function authRoutes(app: App, deps: AppDeps) {
     },
   );
 
+  async function userOf(actor: Actor) {
+    const created = actor.sharedAccess ? deps.anonymous.created_at : undefined;
+    const row = created ? undefined : await findUserByUsername(db, actor.username);
+    return {
+      id: actor.id,
+      username: actor.username,
+      created_at: created ?? row?.created_at.toISOString() ?? new Date(0).toISOString(),
+    };
+  }
+
   r.get(
     '/api/me',
     {
@@ -103,18 +120,29 @@ export function authRoutes(app: App, deps: AppDeps) {
         response: { 200: meSchema, 401: errorResponses[401] },
       },
     },
-    async (request) => {
-      const actor = actorOf(request);
-      const created = actor.sharedAccess ? deps.anonymous.created_at : undefined;
-      const row = created ? undefined : await findUserByUsername(db, actor.username);
-      return {
-        user: {
-          id: actor.id,
-          username: actor.username,
-          created_at: created ?? row?.created_at.toISOString() ?? new Date(0).toISOString(),
-        },
-        auth_mode: deps.config.authMode,
-      };
+    async (request) => ({
+      user: await userOf(actorOf(request)),
+      auth_mode: deps.config.authMode,
+    }),
+  );
+
+  // What a page asks before it knows whether anyone is signed in: being
+  // signed out is an expected answer here, so it is a 200, not a 401 that
+  // browsers log as an error.
+  r.get(
+    '/api/auth/session',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['auth'],
+        summary: 'Who is signed in, if anyone (user null when signed out)',
+        response: { 200: sessionInfoSchema },
+      },
+    },
+    async (request, reply) => {
+      const actor = await resolveActor(deps, request);
+      if (!actor && tokenOf(request)) clearSessionCookie(request, reply);
+      return { user: actor ? await userOf(actor) : null, auth_mode: deps.config.authMode };
     },
   );
 }

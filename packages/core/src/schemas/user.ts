@@ -31,3 +31,10 @@ export const meSchema = z.object({
   auth_mode: z.enum(['accounts', 'open']),
 });
 export type Me = z.infer<typeof meSchema>;
+
+/** `GET /api/auth/session`: who is signed in, if anyone (signed out is an answer, not a 401). */
+export const sessionInfoSchema = z.object({
+  user: userSchema.nullable(),
+  auth_mode: meSchema.shape.auth_mode,
+});
+export type SessionInfo = z.infer<typeof sessionInfoSchema>;

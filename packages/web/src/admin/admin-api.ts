@@ -1,4 +1,4 @@
-import { request } from '../api/http';
+import type { Request } from '../api/http';
 
 /**
  * The proxy's admin API, reached through the main listener under /admin/*
@@ -31,6 +31,8 @@ export interface BackendInfo {
 export interface StrategyInfo {
   pool?: string;
   name: string;
+  /** The strategies the proxy offers (its own list when it sends one). */
+  available: readonly string[];
 }
 
 export interface StatsSummary {
@@ -46,7 +48,8 @@ export interface AnalyticsInfo {
   series: { t: string; requests: number; errors: number; p95_ms: number }[];
 }
 
-export const strategyNames = [
+/** What older proxies offer; used only when `GET /admin/strategy` has no `available`. */
+export const fallbackStrategyNames: readonly string[] = [
   'round-robin',
   'weighted-round-robin',
   'random',
@@ -55,7 +58,7 @@ export const strategyNames = [
   'ip-hash',
   'consistent-hash',
   'sticky-cookie',
-] as const;
+];
 
 const num = (v: unknown, d = 0) => (typeof v === 'number' && Number.isFinite(v) ? v : d);
 const str = (v: unknown, d = '') => (typeof v === 'string' ? v : d);
@@ -80,6 +83,20 @@ function backendFrom(raw: Record<string, unknown>): BackendInfo {
   };
 }
 
+export function strategyFrom(r: Record<string, unknown>): StrategyInfo {
+  const offered = Array.isArray(r.available)
+    ? r.available.filter((n): n is string => typeof n === 'string')
+    : [];
+  const name = str(r.name, 'round-robin');
+  const available = offered.length > 0 ? offered : fallbackStrategyNames;
+  return {
+    pool: str(r.pool) || undefined,
+    name,
+    // The current one is always offered, even if the list does not name it.
+    available: available.includes(name) ? available : [...available, name],
+  };
+}
+
 function summaryFrom(raw: unknown): StatsSummary {
   const r = (raw ?? {}) as Record<string, unknown>;
   const lat = (r.latency_ms ?? {}) as Record<string, unknown>;
@@ -91,7 +108,8 @@ function summaryFrom(raw: unknown): StatsSummary {
   };
 }
 
-export function adminClient(token: string) {
+/** The admin API with the bearer token, over the app's HTTP client. */
+export function adminClient(request: Request, token: string) {
   const headers = { authorization: `Bearer ${token}` };
   const call = <T>(
     path: string,
@@ -103,9 +121,9 @@ export function adminClient(token: string) {
       const r = await call<{ backends?: Record<string, unknown>[] }>('/admin/backends');
       return (r.backends ?? []).map(backendFrom);
     },
-    strategy: async () => {
+    strategy: async (): Promise<StrategyInfo> => {
       const r = await call<Record<string, unknown>>('/admin/strategy');
-      return { pool: str(r.pool) || undefined, name: str(r.name, 'round-robin') } as StrategyInfo;
+      return strategyFrom(r);
     },
     setStrategy: (name: string, pool?: string) =>
       call('/admin/strategy', 'PUT', { name, ...(pool ? { pool } : {}) }),

@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useTheme } from '../lib/theme';
+import { timeWindow } from './rates';
 
 export interface ChartSeries {
   label: string;
@@ -19,22 +20,31 @@ function resolve(color: string): string {
   );
 }
 
-/** A live line chart (uPlot): x = unix seconds, one y array per series. */
+/**
+ * A live line chart (uPlot): x = unix seconds, one y array per series. The x
+ * axis always spans at most the last `windowSeconds` (ending now while there
+ * is no data yet); its range is mirrored in data-x-min/max for tests.
+ */
 export function TimeChart({
   series,
   data,
   unit,
   height = 220,
   label,
+  windowSeconds,
 }: {
   series: readonly ChartSeries[];
   data: readonly (readonly number[])[];
   unit: string;
   height?: number;
   label: string;
+  windowSeconds: number;
 }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  const span = useRef(windowSeconds);
+  span.current = windowSeconds;
+  const empty = (data[0]?.length ?? 0) < 2;
   const theme = useTheme();
   const key = series.map((s) => `${s.label}:${s.color}`).join('|');
 
@@ -51,7 +61,10 @@ export function TimeChart({
         cursor: { points: { size: 6 } },
         legend: { live: true },
         scales: {
-          x: { time: true },
+          x: {
+            time: true,
+            range: (u) => timeWindow(u.data[0] as number[], span.current, Date.now() / 1000),
+          },
           y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] },
         },
         axes: [
@@ -69,6 +82,15 @@ export function TimeChart({
             value: (_u: uPlot, v: number | null) => (v === null ? '—' : `${v.toFixed(1)} ${unit}`),
           })),
         ],
+        hooks: {
+          setScale: [
+            (u, key) => {
+              if (key !== 'x') return;
+              el.dataset.xMin = String(Math.round(u.scales.x?.min ?? 0));
+              el.dataset.xMax = String(Math.round(u.scales.x?.max ?? 0));
+            },
+          ],
+        },
       },
       data as uPlot.AlignedData,
       el,
@@ -90,5 +112,14 @@ export function TimeChart({
     plot.current?.setData(data as uPlot.AlignedData);
   }, [data]);
 
-  return <div ref={box} className="chart" role="img" aria-label={label} />;
+  return (
+    <div className="chart-frame">
+      <div ref={box} className="chart" role="img" aria-label={label} />
+      {empty && (
+        <p className="chart-empty" aria-hidden="true">
+          Collecting samples…
+        </p>
+      )}
+    </div>
+  );
 }

@@ -9,19 +9,20 @@ import type {
   CreateTaskInput,
   Credentials,
   EventPage,
-  Me,
   Member,
+  SessionInfo,
   Task,
   UpdateBoardInput,
   UpdateColumnInput,
   UpdateMemberInput,
   UpdateTaskInput,
 } from '@switchboard/core';
-import { request } from './http';
+import type { Request } from './http';
 
 /** The REST API, one function per route (shapes from @switchboard/core). */
-export const api = {
-  me: () => request<Me>('/api/me'),
+export const createApi = (request: Request) => ({
+  /** Who is signed in, if anyone: 200 either way (no 401 for the browser to log). */
+  session: () => request<SessionInfo>('/api/auth/session'),
   register: (body: Credentials) =>
     request<AuthResult>('/api/auth/register', { method: 'POST', body }),
   login: (body: Credentials) => request<AuthResult>('/api/auth/login', { method: 'POST', body }),
@@ -66,6 +67,6 @@ export const api = {
 
   listEvents: (boardId: number, after: number, limit = 1000) =>
     request<EventPage>(`/api/boards/${boardId}/events?after=${after}&limit=${limit}`),
-};
+});
 
-export type Api = typeof api;
+export type Api = ReturnType<typeof createApi>;

@@ -45,8 +45,6 @@ export class RequestLog {
   };
 }
 
-export const requestLog = new RequestLog();
-
 /** Requests per backend among the given records, busiest first. */
 export function tallyByBackend(records: readonly RequestRecord[]): [string, number][] {
   const counts = new Map<string, number>();

@@ -15,6 +15,7 @@ import { arrayMove, horizontalListSortingStrategy, SortableContext } from '@dnd-
 import type { Column, Task } from '@switchboard/core';
 import { useMemo, useRef, useState } from 'react';
 import { matchesFilter, type TaskFilter } from '../lib/filter';
+import { useServices } from '../services-context';
 import type { BoardView } from '../state/board-store';
 import { useBoard } from './board-context';
 import { AddColumn } from './add-column';
@@ -30,6 +31,7 @@ import {
   screenReaderInstructions,
 } from './dnd';
 import { CardBody } from './task-card';
+import { refusalText, wipRefusal } from './wip';
 
 const NO_TASKS: readonly Task[] = [];
 
@@ -52,10 +54,19 @@ export function BoardCanvas({
   onComposeEnd: () => void;
 }) {
   const { store, canWrite, canManageColumns, membersById, boardId } = useBoard();
+  const { toasts } = useServices();
   const [active, setActive] = useState<{ kind: 'task' | 'column'; id: number } | null>(null);
+  /** The column that would refuse the dragged task (WIP limit), shown before the drop. */
+  const [refusedColumn, setRefusedColumn] = useState<number | null>(null);
   const origin = useRef<Origin | null>(null);
+  /** Where the dragged task started; kept after the drop for the announcement. */
+  const draggedFrom = useRef<number | null>(null);
   const viewRef = useRef(view);
   viewRef.current = view;
+  const refusalAt = (taskId: number, columnId: number) =>
+    draggedFrom.current === null
+      ? null
+      : wipRefusal(viewRef.current, taskId, draggedFrom.current, columnId);
 
   const collisionState = useRef<CollisionState>({ lastOverId: null, justMoved: false });
   const collisions = useMemo(() => createBoardCollisions(collisionState.current), []);
@@ -93,7 +104,12 @@ export function BoardCanvas({
           const list = viewRef.current.columns;
           return { index: list.findIndex((c) => c.id === columnId), count: list.length };
         },
+        refusal: (taskId, columnId) => {
+          const refusal = refusalAt(taskId, columnId);
+          return refusal ? refusalText(refusal) : null;
+        },
       }),
+    // refusalAt reads refs only.
     [],
   );
 
@@ -116,6 +132,7 @@ export function BoardCanvas({
       columnId: task.column_id,
       ...neighboursAt(list, id, index),
     };
+    draggedFrom.current = task.column_id;
     setActive({ kind: 'task', id });
   };
 
@@ -124,6 +141,13 @@ export function BoardCanvas({
     const id = a.id as number;
     const task = viewRef.current.tasks[id];
     const overColumn = columnOf(over);
+    // A full column says so now, and the card stays home: the drop would be refused.
+    const refusal = overColumn === undefined ? null : refusalAt(id, overColumn);
+    setRefusedColumn(refusal ? refusal.column.id : null);
+    if (refusal) {
+      store.clearDragPreview();
+      return;
+    }
     if (!task || overColumn === undefined || overColumn === task.column_id) return;
     // Into another column: show the card there (a preview, not sent yet), and
     // hold the target for a frame while the columns re-layout.
@@ -142,6 +166,7 @@ export function BoardCanvas({
 
   const onDragEnd = ({ active: a, over }: DragEndEvent) => {
     setActive(null);
+    setRefusedColumn(null);
     if (kindOf(a) === 'column') {
       const columnId = columnOf(a) as number;
       const overColumn = over ? columnOf(over) : undefined;
@@ -164,6 +189,17 @@ export function BoardCanvas({
     const task = viewRef.current.tasks[id];
     if (!over || !task || !start) {
       store.clearDragPreview();
+      return;
+    }
+    const overColumn = columnOf(over);
+    const refusal = overColumn === undefined ? null : refusalAt(id, overColumn);
+    if (refusal) {
+      // Not sent: the server would refuse it. Same words as the announcement.
+      store.clearDragPreview();
+      toasts.show({
+        kind: 'info',
+        message: `${refusalText(refusal)}: the task stays where it was.`,
+      });
       return;
     }
     const columnId = task.column_id;
@@ -214,6 +250,7 @@ export function BoardCanvas({
       onDragEnd={onDragEnd}
       onDragCancel={() => {
         setActive(null);
+        setRefusedColumn(null);
         origin.current = null;
         store.clearDragPreview();
       }}
@@ -229,6 +266,7 @@ export function BoardCanvas({
               membersById={membersById}
               pendingIds={view.pendingTaskIds}
               composing={composeColumnId === column.id}
+              dropRefused={refusedColumn === column.id}
               onComposeEnd={onComposeEnd}
               columns={view.columns}
             />
@@ -241,14 +279,16 @@ export function BoardCanvas({
       </div>
       <DragOverlay dropAnimation={{ duration: 160, easing: 'cubic-bezier(0.2, 0.8, 0.2, 1)' }}>
         {activeTask ? (
-          <CardBody
-            task={activeTask}
-            membersById={membersById}
-            pending={false}
-            overlay
-            canWrite={canWrite}
-            boardId={boardId}
-          />
+          <div className={refusedColumn !== null ? 'drag-refused' : undefined}>
+            <CardBody
+              task={activeTask}
+              membersById={membersById}
+              pending={false}
+              overlay
+              canWrite={canWrite}
+              boardId={boardId}
+            />
+          </div>
         ) : activeColumn ? (
           <div className="column column-overlay">
             <header className="column-header">

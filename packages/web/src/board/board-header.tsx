@@ -1,6 +1,5 @@
 import { can, type PresenceViewer } from '@switchboard/core';
 import { type RefObject, useState } from 'react';
-import { api } from '../api/endpoints';
 import { errorText } from '../api/error-text';
 import type { BoardMeta, BoardView } from '../state/board-store';
 import { navigate, paths } from '../router';
@@ -8,10 +7,10 @@ import { Avatar, AvatarStack } from '../ui/avatar';
 import { ConfirmDialog } from '../ui/dialog';
 import { Icon } from '../ui/icons';
 import { Menu } from '../ui/menu';
-import { showToast } from '../ui/toasts';
 import { useBoard } from './board-context';
 import { InlineTitle } from './inline-title';
 import { MembersDialog } from './members-dialog';
+import { useServices } from '../services-context';
 
 /** Title, filter, presence and members, and the board menu. */
 export function BoardHeader({
@@ -32,6 +31,7 @@ export function BoardHeader({
   openMode: boolean;
 }) {
   const { store, viewerId, boardId } = useBoard();
+  const { api, toasts } = useServices();
   const [renaming, setRenaming] = useState(false);
   const [membersOpen, setMembersOpen] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -44,10 +44,10 @@ export function BoardHeader({
     setDeleting(true);
     try {
       await api.deleteBoard(boardId);
-      showToast({ kind: 'info', message: `Board “${board.title}” deleted.` });
+      toasts.show({ kind: 'info', message: `Board “${board.title}” deleted.` });
       navigate(paths.boards());
     } catch (error) {
-      showToast({ kind: 'error', message: errorText(error) });
+      toasts.show({ kind: 'error', message: errorText(error) });
       setDeleting(false);
       setConfirmDelete(false);
     }

@@ -12,14 +12,7 @@ import { ColumnDialogs, type ColumnDialog } from './column-dialogs';
 import { InlineTitle } from './inline-title';
 import { TaskCard } from './task-card';
 import { TaskComposer } from './task-composer';
-
-export type WipState = 'ok' | 'at' | 'over';
-
-export function wipState(count: number, limit: number | null): WipState {
-  if (limit === null) return 'ok';
-  if (count > limit) return 'over';
-  return count === limit ? 'at' : 'ok';
-}
+import { wipState } from './wip';
 
 interface ColumnViewProps {
   column: Column;
@@ -30,6 +23,8 @@ interface ColumnViewProps {
   composing: boolean;
   onComposeEnd: () => void;
   columns: readonly Column[];
+  /** A task is dragged over this column, which is full: the drop would be refused. */
+  dropRefused: boolean;
 }
 
 const ESTIMATED_CARD = 62;
@@ -44,6 +39,7 @@ export const ColumnView = memo(function ColumnView({
   composing,
   onComposeEnd,
   columns,
+  dropRefused,
 }: ColumnViewProps) {
   const { store, canWrite, canManageColumns } = useBoard();
   const [dialog, setDialog] = useState<ColumnDialog>(null);
@@ -93,7 +89,7 @@ export const ColumnView = memo(function ColumnView({
         transform: CSS.Translate.toString(sortable.transform),
         transition: sortable.transition,
       }}
-      className={`column${sortable.isDragging ? ' is-dragging' : ''}${wip !== 'ok' ? ` wip-${wip}` : ''}`}
+      className={`column${sortable.isDragging ? ' is-dragging' : ''}${wip !== 'ok' ? ` wip-${wip}` : ''}${dropRefused ? ' drop-refused' : ''}`}
       aria-labelledby={titleId}
       data-column-id={column.id}
     >
@@ -161,12 +157,19 @@ export const ColumnView = memo(function ColumnView({
           />
         )}
       </header>
-      {wip !== 'ok' && (
-        <p className={`wip-note wip-${wip}`} role="status">
-          {wip === 'at'
-            ? `At the WIP limit (${column.wip_limit}): finish something before pulling more.`
-            : `Over the WIP limit of ${column.wip_limit}.`}
+      {dropRefused ? (
+        // The drag's live region says it in words; this is for the eyes.
+        <p className="wip-note wip-refused" aria-hidden="true">
+          Full: at its WIP limit of {column.wip_limit}. A task dropped here goes back.
         </p>
+      ) : (
+        wip !== 'ok' && (
+          <p className={`wip-note wip-${wip}`} role="status">
+            {wip === 'at'
+              ? `At the WIP limit (${column.wip_limit}): finish something before pulling more.`
+              : `Over the WIP limit of ${column.wip_limit}.`}
+          </p>
+        )
       )}
       <div
         ref={(node) => {

@@ -69,6 +69,11 @@ export function ConflictDialog({
         While you were editing {name}, someone else saved a change. Your edit was not applied.
       </p>
       <table className="diff">
+        <colgroup>
+          <col className="diff-field" />
+          <col />
+          <col />
+        </colgroup>
         <thead>
           <tr>
             <th scope="col">Field</th>

@@ -96,6 +96,8 @@ export function boardAnnouncements(lookup: {
   column(id: number): Column | undefined;
   position(taskId: number): { index: number; count: number; columnId: number } | null;
   columnPosition(columnId: number): { index: number; count: number } | null;
+  /** Why a drop of the task into that column would be refused (its WIP limit), if it would. */
+  refusal(taskId: number, columnId: number): string | null;
 }): Announcements {
   const describe = (id: string | number) => {
     if (typeof id === 'number') {
@@ -110,14 +112,27 @@ export function boardAnnouncements(lookup: {
     const at = lookup.columnPosition(columnId);
     return `column “${column?.title ?? ''}”${at ? `, position ${at.index + 1} of ${at.count}` : ''}`;
   };
+  const refused = (active: { id: string | number }, over: Parameters<typeof columnOf>[0]) => {
+    const columnId = columnOf(over);
+    return typeof active.id === 'number' && columnId !== undefined
+      ? lookup.refusal(active.id, columnId)
+      : null;
+  };
   return {
     onDragStart: ({ active }) => `Picked up ${describe(active.id)}.`,
     onDragOver: ({ active, over }) => {
       if (over?.id === active.id) return undefined;
-      return over ? `Moving: now ${describe(active.id)}.` : 'Not over a drop area.';
+      if (!over) return 'Not over a drop area.';
+      const why = refused(active, over);
+      if (why) return `${why}: dropping here would not move the task.`;
+      return `Moving: now ${describe(active.id)}.`;
     },
-    onDragEnd: ({ active, over }) =>
-      over ? `Dropped. ${capital(describe(active.id))}.` : 'Dropped outside; nothing moved.',
+    onDragEnd: ({ active, over }) => {
+      if (!over) return 'Dropped outside; nothing moved.';
+      const why = refused(active, over);
+      if (why) return `Not moved: ${why}. ${capital(describe(active.id))}.`;
+      return `Dropped. ${capital(describe(active.id))}.`;
+    },
     onDragCancel: ({ active }) => `Moving cancelled. ${capital(describe(active.id))}.`,
   };
 }

@@ -1,14 +1,13 @@
 import { addMemberSchema, type Member, type Role, roles } from '@switchboard/core';
 import { useState } from 'react';
-import { api } from '../api/endpoints';
 import { errorText, fieldErrors } from '../api/error-text';
 import { zodFieldErrors } from '../lib/zod-errors';
 import { navigate, paths } from '../router';
 import { Avatar } from '../ui/avatar';
 import { Dialog } from '../ui/dialog';
 import { Icon } from '../ui/icons';
-import { showToast } from '../ui/toasts';
 import { useBoard } from './board-context';
+import { useServices } from '../services-context';
 
 const roleHelp: Record<Role, string> = {
   owner: 'Owners manage members, archive and delete the board.',
@@ -29,6 +28,7 @@ export function MembersDialog({
   isOwner: boolean;
 }) {
   const { boardId, viewerId, store } = useBoard();
+  const { api, toasts } = useServices();
   const [username, setUsername] = useState('');
   const [role, setRole] = useState<Role>('editor');
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -39,11 +39,11 @@ export function MembersDialog({
   const run = async (action: () => Promise<unknown>, done?: string) => {
     try {
       await action();
-      if (done) showToast({ kind: 'success', message: done });
+      if (done) toasts.show({ kind: 'success', message: done });
       refresh();
       return true;
     } catch (error) {
-      showToast({ kind: 'error', message: errorText(error) });
+      toasts.show({ kind: 'error', message: errorText(error) });
       return false;
     }
   };
@@ -60,7 +60,7 @@ export function MembersDialog({
     try {
       await api.addMember(boardId, parsed.data);
       setUsername('');
-      showToast({
+      toasts.show({
         kind: 'success',
         message: `${parsed.data.username} can now ${role === 'viewer' ? 'see' : 'edit'} this board.`,
       });
@@ -212,7 +212,7 @@ export function MembersDialog({
                   onClick={() =>
                     void run(() => api.removeMember(boardId, viewerId)).then((ok) => {
                       if (ok) {
-                        showToast({ kind: 'info', message: 'You left the board.' });
+                        toasts.show({ kind: 'info', message: 'You left the board.' });
                         navigate(paths.boards());
                       }
                     })

@@ -1,13 +1,12 @@
 import { credentialsSchema, limits } from '@switchboard/core';
 import { useState } from 'react';
-import { api } from '../api/endpoints';
 import { errorText, fieldErrors } from '../api/error-text';
 import { isApiError } from '../api/http';
 import { zodFieldErrors } from '../lib/zod-errors';
 import { Link, navigate, paths } from '../router';
-import { accountsDisabled, signedIn } from '../state/session';
 import { Icon, Logo } from '../ui/icons';
 import { ThemeToggle } from '../ui/theme-toggle';
+import { useServices } from '../services-context';
 
 /** Sign in or create an account (same form, validated with the server's schema). */
 export function AuthPage({ mode, next }: { mode: 'login' | 'register'; next: string | null }) {
@@ -17,6 +16,7 @@ export function AuthPage({ mode, next }: { mode: 'login' | 'register'; next: str
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const register = mode === 'register';
+  const { api, session } = useServices();
 
   const submit = async () => {
     const parsed = credentialsSchema.safeParse({ username: username.trim(), password });
@@ -30,11 +30,11 @@ export function AuthPage({ mode, next }: { mode: 'login' | 'register'; next: str
     setBusy(true);
     try {
       const result = register ? await api.register(parsed.data) : await api.login(parsed.data);
-      signedIn(result.user);
+      session.signedIn(result.user);
       navigate(next ?? paths.boards(), { replace: true });
     } catch (error) {
       if (isApiError(error, 'SB_ERR_ACCOUNTS_DISABLED')) {
-        await accountsDisabled();
+        await session.accountsDisabled();
         navigate(next ?? paths.boards(), { replace: true });
         return;
       }

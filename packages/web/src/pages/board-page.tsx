@@ -8,7 +8,6 @@ import {
   useRef,
   useState,
 } from 'react';
-import { api } from '../api/endpoints';
 import { errorText } from '../api/error-text';
 import { isApiError } from '../api/http';
 import { BoardCanvas } from '../board/board-canvas';
@@ -21,11 +20,9 @@ import { useShortcut } from '../lib/shortcuts';
 import { Link, navigate, paths } from '../router';
 import { BoardStore } from '../state/board-store';
 import { syncBoard } from '../state/board-sync';
-import { realtime } from '../state/realtime';
-import { restTransport } from '../state/transport';
 import { useBoardMeta, useBoardView } from '../state/use-store';
 import { BoardArt, Icon } from '../ui/icons';
-import { showToast } from '../ui/toasts';
+import { useServices } from '../services-context';
 
 /** Coalesces server-driven re-renders to one per frame (a timer covers hidden tabs). */
 function frameNotify(run: () => void): void {
@@ -57,6 +54,7 @@ export function BoardPage({
 }) {
   const [load, setLoad] = useState<Load>({ status: 'loading' });
   const [attempt, setAttempt] = useState(0);
+  const { api, realtime, toasts } = useServices();
 
   useEffect(() => {
     let cancelled = false;
@@ -71,11 +69,11 @@ export function BoardPage({
         performance.mark('board:data', { detail: { tasks: detail.tasks.length } });
         if (cancelled) return;
         const created: BoardStore = new BoardStore(detail, {
-          transport: restTransport,
+          transport: api,
           viewerId: user.id,
           scheduleNotify: frameNotify,
           onNotice: (notice) =>
-            showToast({
+            toasts.show({
               kind: notice.kind,
               message: notice.message,
               ...(notice.retry ? { action: { label: 'Retry', run: notice.retry } } : {}),
@@ -102,7 +100,7 @@ export function BoardPage({
       stopSync?.();
       store?.dispose();
     };
-  }, [boardId, user.id, attempt]);
+  }, [boardId, user.id, attempt, api, realtime, toasts]);
 
   if (load.status === 'loading') return <BoardSkeleton />;
   if (load.status === 'error') {
@@ -150,6 +148,7 @@ function LoadedBoard({
 }) {
   const view = useBoardView(store);
   const meta = useBoardMeta(store);
+  const { toasts } = useServices();
   const [query, setQuery] = useState('');
   const deferredQuery = useDeferredValue(query);
   const filter = useMemo(() => parseFilter(deferredQuery), [deferredQuery]);
@@ -179,19 +178,19 @@ function LoadedBoard({
     (id: number) => {
       const title = store.getView().tasks[id]?.title ?? 'Task';
       const { undo } = store.deleteTask(id);
-      showToast({
+      toasts.show({
         kind: 'info',
         message: `Deleted “${title.length > 40 ? `${title.slice(0, 40)}…` : title}”`,
         timeout: 6000,
         action: {
           label: 'Undo',
           run: () => {
-            if (!undo()) showToast({ kind: 'error', message: 'Too late to undo: it is gone.' });
+            if (!undo()) toasts.show({ kind: 'error', message: 'Too late to undo: it is gone.' });
           },
         },
       });
     },
-    [store],
+    [store, toasts],
   );
 
   const context = useMemo<BoardContextValue>(

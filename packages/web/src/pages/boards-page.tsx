@@ -1,6 +1,5 @@
 import { type Board, can, createBoardSchema } from '@switchboard/core';
 import { useCallback, useEffect, useState } from 'react';
-import { api } from '../api/endpoints';
 import { errorText, fieldErrors } from '../api/error-text';
 import { colorSlot, relativeTime } from '../lib/format';
 import { zodFieldErrors } from '../lib/zod-errors';
@@ -8,7 +7,7 @@ import { Link, navigate, paths } from '../router';
 import { ConfirmDialog, Dialog } from '../ui/dialog';
 import { BoardArt, Icon } from '../ui/icons';
 import { Menu } from '../ui/menu';
-import { showToast } from '../ui/toasts';
+import { useServices } from '../services-context';
 
 type Load =
   | { status: 'loading' }
@@ -21,6 +20,7 @@ export function BoardsPage({ openMode }: { openMode: boolean }) {
   const [showArchived, setShowArchived] = useState(false);
   const [renaming, setRenaming] = useState<Board | null>(null);
   const [deleting, setDeleting] = useState<Board | null>(null);
+  const { api, toasts } = useServices();
 
   const refresh = useCallback(async () => {
     try {
@@ -29,7 +29,7 @@ export function BoardsPage({ openMode }: { openMode: boolean }) {
     } catch (error) {
       setLoad({ status: 'error', error });
     }
-  }, []);
+  }, [api]);
   useEffect(() => {
     void refresh();
     // Someone may have shared a board meanwhile: look again when the tab comes back.
@@ -43,9 +43,9 @@ export function BoardsPage({ openMode }: { openMode: boolean }) {
   const act = async (action: () => Promise<unknown>, message: string) => {
     try {
       await action();
-      showToast({ kind: 'success', message });
+      toasts.show({ kind: 'success', message });
     } catch (error) {
-      showToast({ kind: 'error', message: errorText(error) });
+      toasts.show({ kind: 'error', message: errorText(error) });
     }
     await refresh();
   };
@@ -198,6 +198,7 @@ function byRecent(a: Board, b: Board): number {
 }
 
 function NewBoard() {
+  const { api } = useServices();
   const [title, setTitle] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);

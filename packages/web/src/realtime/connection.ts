@@ -53,12 +53,20 @@ export interface RealtimeOptions {
 }
 
 const OPEN = 1;
+/**
+ * A second "going away" this soon after the first is not a rolling update
+ * moving us on (each instance lives for seconds at least): back off instead
+ * of reconnecting in a loop.
+ */
+const GOING_AWAY_AGAIN_MS = 2000;
 
 /**
  * The app's single WebSocket. Keeps the wanted subscriptions, reconnects with
- * back-off and jitter (quickly when the server asked: 1001 going away, 4008
- * slow consumer), and resubscribes each board with after_seq = its last
- * applied seq, so nothing is missed and nothing is reloaded.
+ * back-off and jitter — at once after 1001 "going away" (an API instance
+ * shutting down for a rolling update: the proxy sends the new connection to
+ * another one), quickly after 4008 (slow consumer) — and resubscribes each
+ * board with after_seq = its last applied seq, so nothing is missed and
+ * nothing is reloaded.
  */
 export class RealtimeClient {
   private socket: SocketLike | null = null;
@@ -76,6 +84,7 @@ export class RealtimeClient {
   private pongTimer: unknown = null;
   private started = false;
   private quickRetry = false;
+  private lastGoingAwayAt = -Infinity;
   private readonly o: Required<Omit<RealtimeOptions, 'onUnauthenticated'>> &
     Pick<RealtimeOptions, 'onUnauthenticated'>;
 
@@ -190,6 +199,16 @@ export class RealtimeClient {
         this.setState({ status: 'offline', retryAt: null });
         this.o.onUnauthenticated?.();
         return;
+      }
+      if (ev.code === wsCloseCodes.goingAway) {
+        const now = this.o.now();
+        const again = now - this.lastGoingAwayAt < GOING_AWAY_AGAIN_MS;
+        this.lastGoingAwayAt = now;
+        if (!again) {
+          // Not a failure: the instance is leaving and another one takes us now.
+          this.connect();
+          return;
+        }
       }
       // The server asked us to come back (shutdown, we fell behind): do it quickly.
       this.quickRetry = ev.code === wsCloseCodes.goingAway || ev.code === wsCloseCodes.slowConsumer;

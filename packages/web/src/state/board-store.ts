@@ -9,15 +9,10 @@ import {
 import { ApiError } from '../api/http';
 import { ViewBuilder } from './board-view';
 import { applyConfirmedEvent } from './confirmed';
-import {
-  type BoardPatch,
-  type ColumnPatch,
-  isSettled,
-  type NewTaskFields,
-  type Op,
-  type OpBody,
-  type TaskPatch,
-} from './ops';
+import type { BoardPatch } from './ops/board-ops';
+import type { ColumnPatch } from './ops/column-ops';
+import { type Op, type OpBody, renameTempId } from './ops/op-table';
+import type { NewTaskFields, TaskPatch } from './ops/task-ops';
 import { Outbox } from './outbox';
 import {
   type BoardMeta,
@@ -87,13 +82,15 @@ export class BoardStore {
       scheduler: this.scheduler,
       view: () => this.getView(),
       changed: (local) => this.changed(local),
-      settle: () => this.settle(),
-      renamed: (kind, tempId, id) => {
-        if (kind === 'task') this.renamePreview(tempId, id);
+      acked: () => {
+        this.settle();
+        this.options.onAcked?.();
+      },
+      renamed: (of, tempId, id) => {
+        if (this.preview) this.preview = renameTempId(this.preview, of, tempId, id);
       },
       conflict: (conflict) => this.setMeta({ conflicts: [...this.meta.conflicts, conflict] }),
       notice: (notice) => this.options.onNotice?.(notice),
-      acked: () => this.options.onAcked?.(),
     });
     this.meta = {
       presence: [],
@@ -170,13 +167,7 @@ export class BoardStore {
     this.index = buildTaskIndex(detail.tasks);
     for (const [s] of this.buffered) if (s <= seq) this.buffered.delete(s);
     this.bumpStat('snapshots');
-    this.outbox.ops = this.outbox.ops.filter((op) => {
-      if (op.state !== 'acked') return true;
-      const creates = op.kind === 'task.create' || op.kind === 'column.create';
-      const deletes = op.kind === 'task.delete' || op.kind === 'column.delete';
-      if ((creates || deletes) && (op.ackedAt ?? Infinity) <= requestedAt) return false;
-      return true;
-    });
+    this.outbox.snapshotTaken(requestedAt);
     this.drainBuffer();
     this.settle();
   }
@@ -353,14 +344,7 @@ export class BoardStore {
     if (!conflict) return;
     this.setMeta({ conflicts: this.meta.conflicts.filter((c) => c.id !== conflictId) });
     if (choice === 'theirs') return;
-    const version = conflict.theirs.version;
-    if (conflict.kind === 'task') {
-      this.updateTask(conflict.entityId, conflict.mine as TaskPatch, version);
-    } else if (conflict.kind === 'column') {
-      this.updateColumn(conflict.entityId, conflict.mine as ColumnPatch, version);
-    } else {
-      this.updateBoard(conflict.mine as BoardPatch, version);
-    }
+    this.outbox.enqueue(conflict.keepMine);
   }
 
   /** Sends held-back deletes now (page hide, leaving the board). */
@@ -378,18 +362,6 @@ export class BoardStore {
   }
 
   // -------------------------------------------------------------- internals
-
-  private renamePreview(tempId: number, id: number): void {
-    if (this.preview?.kind === 'task.move') {
-      const p = this.preview;
-      this.preview = {
-        ...p,
-        taskId: p.taskId === tempId ? id : p.taskId,
-        afterId: p.afterId === tempId ? id : p.afterId,
-        beforeId: p.beforeId === tempId ? id : p.beforeId,
-      };
-    }
-  }
 
   /** Applies one in-order event to the confirmed state and the column index. */
   private applyConfirmed(event: BoardEvent): void {
@@ -414,10 +386,7 @@ export class BoardStore {
 
   /** Drops acknowledged ops the confirmed state now shows, then re-renders. */
   private settle(): void {
-    const gone = { tasks: this.goneTasks, columns: this.goneColumns };
-    const ops = this.outbox.ops;
-    const kept = ops.filter((op) => !isSettled(op, this.confirmed, gone));
-    if (kept.length !== ops.length) this.outbox.ops = kept;
+    this.outbox.settle(this.confirmed, { tasks: this.goneTasks, columns: this.goneColumns });
     this.changed();
   }
 

@@ -1,6 +1,6 @@
 import { type BoardState, type Column, compareRanks, type Member } from '@switchboard/core';
 import { BoardDraft } from './draft';
-import { applyOp, type Op, type OpBody } from './ops';
+import { type Op, type OpBody, specOf } from './ops/op-table';
 import type { BoardView } from './store-types';
 import type { TaskIndex } from './task-index';
 
@@ -32,10 +32,10 @@ export class ViewBuilder {
       const pending = new Set<number>();
       const draft = new BoardDraft({ board, tasks, columns, members: c.members, index });
       for (const op of ops) {
-        applyOp(draft, op);
-        if ('state' in op && op.state !== 'acked') {
-          if (op.kind === 'task.create') pending.add(op.tempId);
-          else if (op.kind === 'task.update' || op.kind === 'task.move') pending.add(op.taskId);
+        const spec = specOf(op);
+        spec.apply(draft, op);
+        if ('state' in op && op.state !== 'acked' && spec.pendingTask) {
+          pending.add(spec.pendingTask(op));
         }
       }
       ({ board, tasks, columns, index: tasksByColumn } = draft);

@@ -1,7 +1,6 @@
 import type { User } from '@switchboard/core';
-import { useSyncExternalStore } from 'react';
-import { api } from '../api/endpoints';
-import { ApiError, onUnauthenticated } from '../api/http';
+import type { Api } from '../api/endpoints';
+import { ApiError } from '../api/http';
 
 export type AuthMode = 'accounts' | 'open';
 
@@ -11,24 +10,31 @@ export type Session =
   | { status: 'signed-in'; user: User; authMode: AuthMode }
   | { status: 'unreachable'; error: ApiError };
 
-let session: Session = { status: 'loading' };
-const listeners = new Set<() => void>();
+/** Who is signed in (and whether accounts are on at all), observable by React. */
+export class SessionStore {
+  private session: Session = { status: 'loading' };
+  private readonly listeners = new Set<() => void>();
 
-function set(next: Session) {
-  session = next;
-  for (const l of listeners) l();
-}
+  constructor(private readonly api: Pick<Api, 'session' | 'logout'>) {}
 
-/** Asks the server who we are (and whether accounts are on at all). */
-export async function loadSession(): Promise<void> {
-  try {
-    const me = await api.me();
-    set({ status: 'signed-in', user: me.user, authMode: me.auth_mode });
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 401) {
-      set({ status: 'signed-out', authMode: 'accounts' });
-    } else {
-      set({
+  get = (): Session => this.session;
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  /** Asks the server who we are; being signed out is an answer, not an error. */
+  async load(): Promise<void> {
+    try {
+      const info = await this.api.session();
+      this.set(
+        info.user
+          ? { status: 'signed-in', user: info.user, authMode: info.auth_mode }
+          : { status: 'signed-out', authMode: info.auth_mode },
+      );
+    } catch (error) {
+      this.set({
         status: 'unreachable',
         error:
           error instanceof ApiError
@@ -37,38 +43,34 @@ export async function loadSession(): Promise<void> {
       });
     }
   }
-}
 
-export function signedIn(user: User): void {
-  set({ status: 'signed-in', user, authMode: 'accounts' });
-}
-
-export async function signOut(): Promise<void> {
-  try {
-    await api.logout();
-  } catch {
-    // The cookie may already be gone; signing out locally is what matters.
+  signedIn(user: User): void {
+    this.set({ status: 'signed-in', user, authMode: 'accounts' });
   }
-  set({ status: 'signed-out', authMode: 'accounts' });
-}
 
-/** Accounts are off on this server: reload as the shared anonymous user. */
-export function accountsDisabled(): Promise<void> {
-  return loadSession();
-}
-
-onUnauthenticated(() => {
-  if (session.status === 'signed-in' && session.authMode === 'accounts') {
-    set({ status: 'signed-out', authMode: 'accounts' });
+  async signOut(): Promise<void> {
+    try {
+      await this.api.logout();
+    } catch {
+      // The cookie may already be gone; signing out locally is what matters.
+    }
+    this.set({ status: 'signed-out', authMode: 'accounts' });
   }
-});
 
-export function useSession(): Session {
-  return useSyncExternalStore(
-    (l) => {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-    () => session,
-  );
+  /** Accounts are off on this server: reload as the shared anonymous user. */
+  accountsDisabled(): Promise<void> {
+    return this.load();
+  }
+
+  /** Some request got 401: the session ended elsewhere (logout in another tab, expiry). */
+  lost(): void {
+    if (this.session.status === 'signed-in' && this.session.authMode === 'accounts') {
+      this.set({ status: 'signed-out', authMode: 'accounts' });
+    }
+  }
+
+  private set(next: Session): void {
+    this.session = next;
+    for (const l of this.listeners) l();
+  }
 }

@@ -1,5 +1,5 @@
 import type { Board, Column, Member, PresenceViewer, Task } from '@switchboard/core';
-import type { BoardPatch, ColumnPatch, TaskPatch } from './ops';
+import type { OpBody } from './ops/op-table';
 import type { BoardTransport } from './transport';
 
 /** What the board screen renders: confirmed state + pending ops. */
@@ -20,12 +20,15 @@ export interface BoardView {
 
 export interface Conflict {
   id: number;
+  /** What was written. */
   kind: 'task' | 'column' | 'board';
   entityId: number;
   /** What the user tried to save. */
-  mine: TaskPatch | ColumnPatch | BoardPatch;
+  mine: Readonly<Record<string, unknown>>;
   /** The server's current version (details.current). */
   theirs: Task | Column | Board;
+  /** The op that saves `mine` on top of `theirs` ("Keep my change"). */
+  keepMine: OpBody;
 }
 
 export interface BoardMeta {

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
-import { realtime, useConnection } from '../state/realtime';
+import { useConnection, useServices } from '../services-context';
 
 /** Live / reconnecting (with countdown) / offline, for the socket that carries board events. */
 export function ConnectionBadge() {
+  const { realtime } = useServices();
   const state = useConnection();
   const [now, setNow] = useState(Date.now());
   useEffect(() => {

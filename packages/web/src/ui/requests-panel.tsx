@@ -1,8 +1,8 @@
 import { useSyncExternalStore } from 'react';
-import { requestLog, tallyByBackend } from '../api/request-log';
-import { useConnection } from '../state/realtime';
+import { tallyByBackend } from '../api/request-log';
 import { colorSlot } from '../lib/format';
 import { Icon } from './icons';
+import { useConnection, useServices } from '../services-context';
 
 const timeFmt = new Intl.DateTimeFormat(undefined, {
   hour: '2-digit',
@@ -10,8 +10,12 @@ const timeFmt = new Intl.DateTimeFormat(undefined, {
   second: '2-digit',
 });
 
-/** Seed 000's learning goal made visible: which backend served each request. */
+/**
+ * Which backend served each request (X-Served-By): balancing made visible,
+ * so a user sees their clicks spread over the instances.
+ */
 export function RequestsPanel({ onClose }: { onClose: () => void }) {
+  const { requestLog } = useServices();
   const records = useSyncExternalStore(requestLog.subscribe, requestLog.snapshot);
   const tally = tallyByBackend(records);
   const total = records.length;

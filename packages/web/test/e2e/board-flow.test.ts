@@ -219,7 +219,8 @@ describe.skipIf(!browserTestsEnabled)('board flow', () => {
     await column('Done').getByText('At the WIP limit').waitFor();
 
     await mouseDrag(card('Write the announcement'), column('Done').locator('.column-body'));
-    await page.getByText(/“Done” is at its WIP limit of 1/).waitFor();
+    // The toast (the drag's live region says the same words).
+    await page.locator('.toast', { hasText: /“Done” is at its WIP limit of 1/ }).waitFor();
     await expect.poll(() => cardTitles(column('In progress'))).toContain('Write the announcement');
     expect(await columnOfTask('Write the announcement')).toBe('In progress');
   }, 30_000);

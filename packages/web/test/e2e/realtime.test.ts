@@ -107,6 +107,39 @@ async function serverShape(): Promise<Record<string, string[]>> {
   return out;
 }
 
+/** How many times `switchboard up` has said it restarted instance `id`. */
+const restarts = (id: string) => stack.output().split(`${id} is back`).length - 1;
+
+/**
+ * Waits until `up` has restarted instance `id` (after `before` restarts) and the
+ * proxy has checked it healthy since — so a test leaves two instances behind
+ * (and the stack does not stop while one is still starting).
+ */
+async function waitForRestart(id: string, before: number): Promise<void> {
+  await expect.poll(() => restarts(id), { timeout: 60_000 }).toBeGreaterThan(before);
+  const backAt = Date.now();
+  await expect
+    .poll(
+      async () => {
+        const res = await fetch(`${stack.url}/admin/backends`, {
+          headers: { authorization: `Bearer ${stack.adminToken}` },
+        });
+        const body = (await res.json()) as {
+          backends: {
+            id: string;
+            state: string;
+            stats: { last_check?: { ok: boolean; at: string } };
+          }[];
+        };
+        const backend = body.backends.find((b) => b.id === id);
+        const check = backend?.stats.last_check;
+        return backend?.state === 'up' && !!check?.ok && Date.parse(check.at) > backAt;
+      },
+      { timeout: 30_000, interval: 250 },
+    )
+    .toBe(true);
+}
+
 describe.skipIf(!browserTestsEnabled)('real time', () => {
   it('shows who else is viewing', async () => {
     await annPage.getByLabel(`Also viewing: ${bob.username}`).waitFor({ timeout: 5000 });
@@ -185,6 +218,46 @@ describe.skipIf(!browserTestsEnabled)('real time', () => {
     await annPage.waitForURL(new RegExp(`/boards/${boardId}$`));
   }, 30_000);
 
+  it('moves on when the instance holding the socket goes away (SIGTERM: 1001), and misses nothing', async () => {
+    const victimId = annSocketBackend as string;
+    expect(victimId).toMatch(/^api-\d+$/);
+    const victim = stack.apiPids().get(victimId) as number;
+    expect(victim).toBeGreaterThan(0);
+    const restartsBefore = restarts(victimId);
+    const handshakesBefore = annHandshakes;
+    const boardLoads: string[] = [];
+    const onRequest = (r: { url(): string; method(): string }) => {
+      if (new URL(r.url()).pathname === `/api/boards/${boardId}` && r.method() === 'GET') {
+        boardLoads.push(r.url());
+      }
+    };
+    annPage.on('request', onRequest);
+
+    const stoppedAt = Date.now();
+    // What a rolling update does to an instance: it closes its sockets with 1001 and exits.
+    process.kill(victim, 'SIGTERM');
+    await expect.poll(() => annHandshakes, { timeout: 15_000 }).toBeGreaterThan(handshakesBefore);
+    const movedAfter = Date.now() - stoppedAt;
+    expect(annSocketBackend).not.toBe(victimId);
+    await annPage.locator('.conn-live').waitFor({ timeout: 15_000 });
+
+    await api(stack.url, bob, 'POST', '/api/tasks', {
+      board_id: boardId,
+      title: 'Roll the update',
+    });
+    await card(annPage, 'Roll the update').waitFor({ timeout: 5000 });
+    await expect.poll(() => shown(annPage), { timeout: 10_000 }).toEqual(await serverShape());
+    // Resumed on the other instance from its last seq, never by reloading the board.
+    expect(boardLoads).toEqual([]);
+    annPage.off('request', onRequest);
+    console.log(
+      `instance ${victimId} stopped (SIGTERM): socket on ${annSocketBackend} after ${movedAfter} ms`,
+    );
+
+    // `switchboard up` starts it again: leave two instances for the next test.
+    await waitForRestart(victimId, restartsBefore);
+  }, 120_000);
+
   it('recovers when the API instance holding the socket dies, and misses nothing', async () => {
     expect(annSocketBackend).toMatch(/^api-\d+$/);
     const victim = stack.apiPids().get(annSocketBackend as string);
@@ -200,6 +273,8 @@ describe.skipIf(!browserTestsEnabled)('real time', () => {
       }
     });
 
+    const victimId = annSocketBackend as string;
+    const restartsBefore = restarts(victimId);
     const killedAt = Date.now();
     process.kill(victim as number, 'SIGKILL');
     await annPage.locator('.conn-reconnecting, .conn-offline, .conn-connecting').waitFor({
@@ -243,5 +318,7 @@ describe.skipIf(!browserTestsEnabled)('real time', () => {
     await card(annPage, 'After the storm').waitFor({ timeout: 1000 });
     console.log(`after recovery, a new task reached Ann in ${Date.now() - started} ms`);
     expect(annErrors.filter((e) => !/WebSocket|ERR_CONNECTION|502|503/.test(e))).toEqual([]);
+    // Not stopping the stack while `up` is still restarting the instance.
+    await waitForRestart(victimId, restartsBefore);
   }, 90_000);
 });

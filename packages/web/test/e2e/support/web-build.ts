@@ -76,7 +76,10 @@ export async function ensureWebBuild(): Promise<void> {
     const result = spawnSync(
       process.execPath,
       [vite, 'build', '--logLevel', 'warn', '--outDir', out, '--emptyOutDir'],
-      { cwd: webDir, encoding: 'utf8' },
+      // Vite builds for NODE_ENV when it is set, and vitest sets it to "test":
+      // without this the e2e tests (and `npm start` after them) ran React's
+      // development build.
+      { cwd: webDir, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production' } },
     );
     if (result.status !== 0) {
       rmSync(out, { recursive: true, force: true });
