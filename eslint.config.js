@@ -85,7 +85,6 @@ export default tseslint.config(
       'packages/proxy/src/main-listener.ts',
       'packages/proxy/src/upstream-pool.ts',
       'packages/api/src/realtime/**',
-      'packages/web/src/**',
     ],
     rules: {
       '@typescript-eslint/no-floating-promises': 'off',

@@ -35,7 +35,7 @@ export function MembersDialog({
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const refresh = () => store.catchUp().catch(() => {});
+  const refresh = () => void store.catchUp().catch(() => {});
   const run = async (action: () => Promise<unknown>, done?: string) => {
     try {
       await action();

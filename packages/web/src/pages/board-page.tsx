@@ -81,7 +81,7 @@ export function BoardPage({
           onAcked: () => {
             // Without the socket our own writes arrive through the REST log.
             if (realtime.getState().status !== 'live') {
-              setTimeout(() => created.catchUp().catch(() => {}), 150);
+              setTimeout(() => void created.catchUp().catch(() => {}), 150);
             }
           },
         });
