@@ -9,7 +9,7 @@ import type { AppDeps } from './app-deps.js';
 import { authenticateHook } from './http/authenticate.js';
 import { clientErrorHandler } from './http/client-error.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
-import { mountWebSocket } from './realtime/ws-endpoint.js';
+import { mountWebSocket } from './realtime/ws/endpoint.js';
 import { authRoutes } from './routes/auth.js';
 import { boardRoutes } from './routes/boards.js';
 import { columnRoutes } from './routes/columns.js';

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../store/db.js';
 import { liveSessionUser, revokeSession } from '../store/users.js';
 import type { TokenService } from './tokens.js';
@@ -39,6 +40,19 @@ export class SessionVerifier {
     // Never past the token's own expiry.
     this.cache.set(token, { user, until: Math.min(now + this.cacheMs, claims.expiresAt * 1000) });
     return user;
+  }
+
+  /** Which of these sessions are still live (not logged out, not expired). */
+  async liveSessions(sessionIds: readonly string[]): Promise<Set<string>> {
+    if (sessionIds.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('sessions')
+      .select('id')
+      .where(sql<boolean>`id = ANY(${[...sessionIds]}::uuid[])`)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', sql<Date>`now()`)
+      .execute();
+    return new Set(rows.map((row) => row.id));
   }
 
   async revoke(sessionId: string): Promise<void> {

@@ -1,6 +1,6 @@
-import type { BoardDetail, BoardEvent, ErrorCode, PresenceViewer } from '@switchboard/core';
+import type { BoardDetail, ErrorCode, PresenceViewer } from '@switchboard/core';
 import { errorCatalog } from '@switchboard/core';
-import type { WireEvent } from './bus.js';
+import type { WireEvent } from './bus/bus.js';
 
 /**
  * Server → client messages (core's serverMessageSchema), built as strings by
@@ -40,10 +40,6 @@ export function wsTextFrame(text: string): EventFrame {
 export function eventFrame(wire: WireEvent): EventFrame {
   const { board_id, seq } = wire.event;
   return wsTextFrame(`{"type":"event","board_id":${board_id},"seq":${seq},"event":${wire.json}}`);
-}
-
-export function wireEvent(event: BoardEvent): WireEvent {
-  return { event, json: JSON.stringify(event) };
 }
 
 export function snapshotFrame(board: BoardDetail): string {

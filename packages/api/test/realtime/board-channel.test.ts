@@ -1,13 +1,13 @@
 import type { BoardEvent } from '@switchboard/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BoardChannel, type ChannelEnv } from '../../src/realtime/board-channel.js';
-import type { WireEvent } from '../../src/realtime/bus.js';
-import type { Connection } from '../../src/realtime/connection.js';
-import { FrameRing } from '../../src/realtime/frame-ring.js';
-import { type EventFrame, wireEvent, wsTextFrame } from '../../src/realtime/frames.js';
-import { Subscription } from '../../src/realtime/subscription.js';
-import { TokenBucket } from '../../src/realtime/token-bucket.js';
+import { BoardChannel, type ChannelEnv } from '../../src/realtime/hub/board-channel.js';
+import type { WireEvent } from '../../src/realtime/bus/bus.js';
+import { wireEvent } from '../../src/realtime/bus/wire-log.js';
+import { type EventFrame, wsTextFrame } from '../../src/realtime/frames.js';
+import { FrameRing } from '../../src/realtime/hub/frame-ring.js';
+import { type Subscriber, Subscription } from '../../src/realtime/hub/subscription.js';
+import { TokenBucket } from '../../src/realtime/ws/token-bucket.js';
 
 /**
  * The channel's promise, checked against arbitrary interleavings: whatever
@@ -102,7 +102,7 @@ describe('BoardChannel', () => {
           const subs: { sub: Subscription; conn: FakeConn; from: number }[] = [];
           const join = (from: number) => {
             const conn = new FakeConn();
-            const sub = new Subscription(conn as unknown as Connection, boardId, true, from);
+            const sub = new Subscription(conn as unknown as Subscriber, boardId, true, from);
             channel.subs.add(sub);
             subs.push({ sub, conn, from });
             void channel.catchUp(sub);

@@ -3,7 +3,7 @@ import { connect } from '@nats-io/transport-node';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PresenceAnnouncement } from '../../src/realtime/presence-wire.js';
+import type { PresenceAnnouncement } from '../../src/realtime/bus/presence-wire.js';
 import { busTargets, cleanBus, randomPrefix } from '../support/bus-servers.js';
 import { Cluster } from '../support/cluster.js';
 import { HttpClient, registerHttpUser, type TestUser } from '../support/http-client.js';

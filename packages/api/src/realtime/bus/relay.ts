@@ -1,13 +1,13 @@
 import { type Generated, type Kysely, sql } from 'kysely';
 import pg from 'pg';
-import { eventsChannel } from '../store/board-write.js';
-import type { Db } from '../store/db.js';
-import type { Database } from '../store/schema.js';
+import { eventsChannel } from '../../store/board-write.js';
+import type { Db } from '../../store/db.js';
+import type { Database } from '../../store/schema.js';
 import type { EventPublisher } from './bus.js';
-import type { RealtimeLog } from './hub.js';
-import type { RealtimeOptions } from './options.js';
+import type { RealtimeLog } from '../log.js';
+import type { RealtimeOptions } from '../options.js';
 import type { PgListener } from './pg-listener.js';
-import { readWireLog } from './queries.js';
+import { readWireLog } from './wire-log.js';
 
 // The relay's own tables (migration 0002), kept out of the store's schema.
 type RelayTables = {

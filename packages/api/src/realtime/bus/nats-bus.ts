@@ -12,7 +12,7 @@ import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Bus, BusSink, EventPublisher, WireEvent } from './bus.js';
 import type { BusNames } from './bus-names.js';
 import { parseWireEvent } from './event-decode.js';
-import type { RealtimeOptions } from './options.js';
+import type { RealtimeOptions } from '../options.js';
 import { parsePresence, type PresenceAnnouncement } from './presence-wire.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());

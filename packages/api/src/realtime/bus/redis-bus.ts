@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import type { Bus, BusSink, EventPublisher, WireEvent } from './bus.js';
 import type { BusNames } from './bus-names.js';
 import { parseWireEvent } from './event-decode.js';
-import type { RealtimeOptions } from './options.js';
+import type { RealtimeOptions } from '../options.js';
 import { parsePresence, type PresenceAnnouncement } from './presence-wire.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());

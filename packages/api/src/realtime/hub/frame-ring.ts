@@ -1,4 +1,4 @@
-import type { EventFrame } from './frames.js';
+import type { EventFrame } from '../frames.js';
 
 /** What an event means for who may keep watching its board. */
 export type AccessEffect =

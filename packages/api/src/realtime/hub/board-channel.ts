@@ -1,6 +1,6 @@
-import type { WireEvent } from './bus.js';
+import type { WireEvent } from '../bus/bus.js';
 import { type AccessEffect, accessEffectOf, FrameRing, type RingEntry } from './frame-ring.js';
-import { eventFrame } from './frames.js';
+import { eventFrame } from '../frames.js';
 import type { Subscription } from './subscription.js';
 
 /** What a channel needs from the hub. */
