@@ -8,7 +8,7 @@ import type { Bus } from './bus/bus.js';
 import { busNames } from './bus/bus-names.js';
 import { NatsBus } from './bus/nats-bus.js';
 import { PgBus } from './bus/pg-bus.js';
-import { PgListener } from './bus/pg-listener.js';
+import type { PgListener } from './bus/pg-listener.js';
 import { RedisBus } from './bus/redis-bus.js';
 import { Relay } from './bus/relay.js';
 import { Hub, type HubStats } from './hub/hub.js';
@@ -46,8 +46,12 @@ export interface RealtimeParams {
   sessions: SessionVerifier;
   anonymous: User;
   overrides?: RealtimeOverrides;
-  /** Tests: reach PostgreSQL for LISTEN through another address (a proxy they can cut). */
-  listenerUrl?: string;
+  /**
+   * The instance's LISTEN connection, shared with the session cache:
+   * started here once every handler is registered, closed by the caller
+   * after stop().
+   */
+  listener: PgListener;
 }
 
 function logFor(config: ApiConfig): RealtimeLog {
@@ -86,21 +90,18 @@ function createBus(
 
 /**
  * Builds and starts the real-time layer of one instance — the one place its
- * parts meet: the LISTEN connection, the bus adapter, the hub (boards), the
- * sockets (ws), the periodic safety nets and, for nats/redis, the relay.
+ * parts meet: the bus adapter (over the given LISTEN connection for pg), the
+ * hub (boards), the sockets (ws), the periodic safety nets and, for
+ * nats/redis, the relay.
  * Dependencies point one way: ws → hub → bus; each part gets a narrow
  * environment made here.
  */
 export async function startRealtime(params: RealtimeParams): Promise<Realtime> {
-  const { config, db, sessions } = params;
+  const { config, db, sessions, listener } = params;
   const options = realtimeOptions(params.overrides);
   const node = `${config.instanceId}-${randomUUID().slice(0, 8)}`;
   const log = logFor(config);
   const warn = (message: string, err?: unknown) => log.warn(message, err);
-  const listener = new PgListener({
-    connectionString: params.listenerUrl ?? config.databaseUrl,
-    applicationName: `switchboard-${config.instanceId}-listen`.slice(0, 63),
-  });
   const bus = createBus(params, listener, node, options, log);
   const hub = new Hub({
     db,
@@ -144,6 +145,14 @@ export async function startRealtime(params: RealtimeParams): Promise<Realtime> {
       })
     : undefined;
   const periodic = new Periodic(warn);
+  // Logouts, here or on other instances, close the session's sockets at once;
+  // after the feed was down, every open session is re-checked.
+  const unfollow = [
+    sessions.onRevoked((sessionId) => sockets.sessionEnded(sessionId, 'You signed out.')),
+    sessions.onResync(() => {
+      sockets.checkSessions().catch((err: unknown) => warn('re-checking sessions failed', err));
+    }),
+  ];
   // Handlers first, then the connections, so no NOTIFY falls in between.
   await bus.start(hub);
   relay?.start();
@@ -180,7 +189,6 @@ export async function startRealtime(params: RealtimeParams): Promise<Realtime> {
     options,
     handleUpgrade,
     closeSockets: () => sockets.closeAll(),
-    sessionEnded: (sessionId) => sockets.sessionEnded(sessionId, 'You signed out.'),
     committed: (events) => hub.committed(events),
     health: () => bus.health(),
     stats: () => ({ connections: sockets.size, rawWrites: sockets.rawWrites, ...hub.stats() }),
@@ -188,11 +196,11 @@ export async function startRealtime(params: RealtimeParams): Promise<Realtime> {
       if (stopped) return;
       stopped = true;
       periodic.stop();
+      for (const stop of unfollow) stop();
       await sockets.closeAll();
       hub.stop();
       await relay?.stop();
       await bus.close();
-      await listener.close();
     },
   };
 }

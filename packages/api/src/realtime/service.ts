@@ -6,6 +6,4 @@ export interface RealtimeService {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Graceful shutdown: close every socket with 1001 so clients resume elsewhere. */
   closeSockets(): Promise<void>;
-  /** A session was logged out here: close its sockets now (other instances notice within their session check). */
-  sessionEnded(sessionId: string): void;
 }
