@@ -7,6 +7,8 @@ export type { CreateOptions, RunningApi } from './server.js';
 export { startRealtime } from './realtime/realtime.js';
 export type { Realtime, RealtimeService } from './realtime/realtime.js';
 export { defaultRealtimeOptions, realtimeOptions } from './realtime/options.js';
+export { busNames } from './realtime/bus/bus-names.js';
+export type { BusNames } from './realtime/bus/bus-names.js';
 export type { RealtimeOptions, RealtimeOverrides } from './realtime/options.js';
 export { openDatabase } from './store/db.js';
 export type { Db, DatabaseHandle } from './store/db.js';

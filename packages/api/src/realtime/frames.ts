@@ -1,4 +1,4 @@
-import type { BoardDetail, ErrorCode, PresenceViewer } from '@switchboard/core';
+import type { BoardDetail, ErrorCode, PresenceViewer, SeedTaskEvent } from '@switchboard/core';
 import { errorCatalog } from '@switchboard/core';
 import type { WireEvent } from './bus/bus.js';
 
@@ -40,6 +40,11 @@ export function wsTextFrame(text: string): EventFrame {
 export function eventFrame(wire: WireEvent): EventFrame {
   const { board_id, seq } = wire.event;
   return wsTextFrame(`{"type":"event","board_id":${board_id},"seq":${seq},"event":${wire.json}}`);
+}
+
+/** Seed 001's flat task frame, for plain clients (see Subscriber.flatFrames). */
+export function flatFrame(seed: SeedTaskEvent): EventFrame {
+  return wsTextFrame(JSON.stringify(seed));
 }
 
 export function snapshotFrame(board: BoardDetail): string {

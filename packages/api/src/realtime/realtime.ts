@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { BoardEvent, User } from '@switchboard/core';
+import { type BoardEvent, seedTaskEvent, type User } from '@switchboard/core';
 import { pino } from 'pino';
 import type { SessionVerifier } from '../auth/sessions.js';
 import type { ApiConfig } from '../config.js';
@@ -12,7 +12,7 @@ import type { PgListener } from './bus/pg-listener.js';
 import { RedisBus } from './bus/redis-bus.js';
 import { Relay } from './bus/relay.js';
 import { Hub, type HubStats } from './hub/hub.js';
-import type { RealtimeLog } from './log.js';
+import { logPublished, type RealtimeLog } from './log.js';
 import { type RealtimeOptions, type RealtimeOverrides, realtimeOptions } from './options.js';
 import { Periodic } from './periodic.js';
 import type { RealtimeService } from './service.js';
@@ -128,6 +128,7 @@ export async function startRealtime(params: RealtimeParams): Promise<Realtime> {
     instanceId: config.instanceId,
     verify: (token) => sessions.userFor(token),
     register: (conn) => hub.register(conn),
+    replayDefault: (conn) => hub.replayDefault(conn),
     closeAfterRefused: options.rateLimit.closeAfterRefused,
     subscribe: (conn, actor, boardId, afterSeq) => hub.subscribe(conn, actor, boardId, afterSeq),
     unsubscribe: (conn, boardId) => hub.unsubscribeBoard(conn, boardId),
@@ -189,7 +190,16 @@ export async function startRealtime(params: RealtimeParams): Promise<Realtime> {
     options,
     handleUpgrade,
     closeSockets: () => sockets.closeAll(),
-    committed: (events) => hub.committed(events),
+    committed: (events) => {
+      // BUS=pg: the commit's NOTIFY was the publication (nats/redis: the relay's publish).
+      if (bus.kind === 'pg' && log.enabled('info')) {
+        for (const event of events) {
+          const seed = seedTaskEvent(event);
+          if (seed) logPublished(log, seed, 'pg');
+        }
+      }
+      hub.committed(events);
+    },
     health: () => bus.health(),
     stats: () => ({ connections: sockets.size, rawWrites: sockets.rawWrites, ...hub.stats() }),
     stop: async () => {

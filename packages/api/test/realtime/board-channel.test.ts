@@ -30,6 +30,7 @@ function event(seq: number): WireEvent {
 }
 
 class FakeConn {
+  readonly flatFrames = false;
   readonly got: number[] = [];
   sendLive(frame: EventFrame): void {
     this.got.push((JSON.parse(frame.payload.toString()) as { seq: number }).seq);
@@ -135,6 +136,8 @@ describe('FrameRing', () => {
   const entry = (seq: number, bytes = 10) => ({
     seq,
     frame: { payload: Buffer.alloc(bytes), framed: Buffer.alloc(bytes) },
+    seed: undefined,
+    flat: undefined,
     effect: undefined,
   });
 

@@ -66,7 +66,9 @@ export async function cleanBus(target: BusTarget, prefix: string): Promise<void>
     const nc = await connect({ servers: target.url });
     try {
       const jsm = await jetstreamManager(nc);
-      await jsm.streams.delete(`${prefix.toUpperCase()}_SB_BOARDS`).catch(() => {});
+      for (const stream of ['SB_BOARDS', 'SB_TASKS']) {
+        await jsm.streams.delete(`${prefix.toUpperCase()}_${stream}`).catch(() => {});
+      }
     } finally {
       await nc.close();
     }

@@ -6,6 +6,8 @@ const entry = fileURLToPath(new URL('./api-child.ts', import.meta.url));
 
 export interface ChildInstance {
   process: ChildProcess;
+  /** What it printed (stdout and stderr, by line), when started with captureOutput. */
+  output: string[];
   port: number;
   url: string;
   wsUrl: string;
@@ -16,6 +18,7 @@ export interface ChildInstance {
 export async function startChild(
   env: Record<string, string>,
   realtime: RealtimeOverrides,
+  options: { captureOutput?: boolean } = {},
 ): Promise<ChildInstance> {
   const child = fork(entry, [], {
     execArgv: ['--conditions=source', '--import', 'tsx'],
@@ -27,8 +30,20 @@ export async function startChild(
       SB_TEST_REALTIME: JSON.stringify(realtime),
       ...env,
     },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: options.captureOutput
+      ? ['ignore', 'pipe', 'pipe', 'ipc']
+      : ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  const output: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    let partial = '';
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      output.push(...lines);
+    });
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('child API did not start in 30 s')), 30_000);
@@ -45,6 +60,7 @@ export async function startChild(
   });
   return {
     process: child,
+    output,
     port,
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/ws`,

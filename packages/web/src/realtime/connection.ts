@@ -1,4 +1,9 @@
-import { type ServerMessage, serverMessageSchema, wsCloseCodes } from '@switchboard/core';
+import {
+  type ServerMessage,
+  serverMessageSchema,
+  wsCloseCodes,
+  wsSubprotocol,
+} from '@switchboard/core';
 import { backoffDelay } from './backoff';
 
 export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'offline';
@@ -81,7 +86,7 @@ export class RealtimeClient {
 
   constructor(options: RealtimeOptions) {
     this.o = {
-      createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
+      createSocket: (url) => new WebSocket(url, wsSubprotocol) as unknown as SocketLike,
       random: Math.random,
       now: Date.now,
       setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),

@@ -98,6 +98,23 @@ export class AllBoards {
     for (const sub of [...conn.subs.values()]) if (!sub.explicit) this.host.unsubscribe(sub);
   }
 
+  /**
+   * A connection that got seed 001's flat frames turned out to speak
+   * Switchboard (it sent a message): its default subscriptions start over
+   * from where they began, in Switchboard's frames, so it misses nothing of
+   * what it was sent in the other format and gets nothing twice.
+   */
+  replayFromStart(conn: Subscriber): void {
+    for (const sub of [...conn.subs.values()]) {
+      if (sub.explicit) continue;
+      const channel = this.host.channel(sub.boardId);
+      if (!channel) continue;
+      // Replaces (and so ends) the old one, whose catch-up, if running, stops.
+      const fresh = this.host.attach(conn, channel, false, sub.from);
+      if (conn.defaultLive) this.host.startCatchUp(fresh);
+    }
+  }
+
   /** A board this instance has no channel for spoke up. */
   unknownBoard(signal: BoardSignal): void {
     const { boardId } = signal;

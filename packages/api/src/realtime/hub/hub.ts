@@ -7,7 +7,7 @@ import type { BoardSignal, BusSink, WireEvent } from '../bus/bus.js';
 import type { PresenceAnnouncement } from '../bus/presence-wire.js';
 import { readWireLog, wireEvent } from '../bus/wire-log.js';
 import { errorFrame, presenceFrame } from '../frames.js';
-import type { RealtimeLog } from '../log.js';
+import { logReceived, type RealtimeLog } from '../log.js';
 import type { RealtimeOptions } from '../options.js';
 import { AllBoards } from './all-boards.js';
 import { BoardChannel, type ChannelEnv } from './board-channel.js';
@@ -95,7 +95,7 @@ export class Hub implements BusSink {
         this.counters.logReads += 1;
         return readWireLog(db, boardId, after, limit);
       },
-      afterDispatch: (channel, entry) => this.afterDispatch(channel, entry),
+      afterDispatch: (channel, entry, delivered) => this.afterDispatch(channel, entry, delivered),
       endsSubscription: (sub, effect) => this.endsSubscription(sub, effect),
       dropSubscription: (sub) => this.dropForAccess(sub),
       limits: { ringSize: options.ringSize, sliceSize: options.fanOutSlice, ...options.channel },
@@ -208,6 +208,11 @@ export class Hub implements BusSink {
     this.allBoards.register(conn);
   }
 
+  /** A watcher stopped getting flat frames: its default subscriptions replay from their start. */
+  replayDefault(conn: Subscriber): void {
+    this.allBoards.replayFromStart(conn);
+  }
+
   /** subscribe {board_id, after_seq?} (see subscribeExplicitly). */
   subscribe(
     conn: Subscriber,
@@ -307,7 +312,9 @@ export class Hub implements BusSink {
     }
   }
 
-  private afterDispatch(channel: BoardChannel, entry: RingEntry): void {
+  private afterDispatch(channel: BoardChannel, entry: RingEntry, delivered: number): void {
+    if (entry.seed && this.deps.log.enabled('info'))
+      logReceived(this.deps.log, entry.seed, delivered);
     const effect = entry.effect;
     if (!effect) return;
     if (effect.kind === 'board.deleted') {

@@ -12,6 +12,11 @@ export interface Subscriber {
   readonly sharedAccess: boolean;
   /** Closing or closed: nothing more is sent, nothing new is set up. */
   readonly closing: boolean;
+  /**
+   * Gets seed 001's flat task frames instead of Switchboard's: a plain client
+   * that offered no subprotocol and has sent nothing yet.
+   */
+  readonly flatFrames: boolean;
   /** 'all': no subscribe yet, gets every board it may read; 'explicit': only what it subscribed to. */
   mode: 'all' | 'explicit';
   /** The all-boards default is set up (its boards are subscribed). */
@@ -46,11 +51,16 @@ export class Subscription {
   /** The viewer list last sent to this subscriber, so nobody gets the same list twice. */
   presenceKey = '';
 
+  /** Where it started: the all-boards default replays from here when its client turns out to speak Switchboard. */
+  readonly from: number;
+
   constructor(
     readonly conn: Subscriber,
     readonly boardId: number,
     /** Asked for with {"type":"subscribe"}; otherwise part of the all-boards default. */
     readonly explicit: boolean,
     public lastSent: number,
-  ) {}
+  ) {
+    this.from = lastSent;
+  }
 }

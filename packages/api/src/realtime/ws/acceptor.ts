@@ -1,16 +1,16 @@
 import type { IncomingMessage } from 'node:http';
-import { type User, wsCloseCodes } from '@switchboard/core';
+import { type User, wsCloseCodes, wsSubprotocol } from '@switchboard/core';
 import type { RawData, WebSocket } from 'ws';
 import type { Actor } from '../../auth/actor.js';
 import type { AuthMode } from '../../config.js';
 import { errorFrame } from '../frames.js';
-import { type AuthEnv, authenticate, authenticated } from './authentication.js';
+import { type AuthEnv, authenticate, authenticated, welcome } from './authentication.js';
 import type { Connection } from './connection.js';
 import { originAllowed, upgradeCredentials } from './credentials.js';
 import { handleMessage, type MessageEnv } from './messages.js';
 
 /** What accepting sockets needs from the instance (authenticating and messages included). */
-export interface AcceptorEnv extends AuthEnv, Omit<MessageEnv, 'authenticate'> {
+export interface AcceptorEnv extends AuthEnv, Omit<MessageEnv, 'authenticate' | 'speaks'> {
   /** The registry the socket joins. */
   add(ws: WebSocket): Connection;
   /** Its socket closed. */
@@ -20,6 +20,8 @@ export interface AcceptorEnv extends AuthEnv, Omit<MessageEnv, 'authenticate'> {
   /** The built-in user of AUTH_MODE=open. */
   readonly anonymous: Pick<User, 'id' | 'username'>;
   readonly authTimeoutMs: number;
+  /** The all-boards default of a client that stopped getting flat frames starts over (see AllBoards). */
+  replayDefault(conn: Connection): void;
 }
 
 const kConnection = Symbol('connection');
@@ -27,7 +29,9 @@ type Tagged = WebSocket & { [kConnection]: Connection };
 
 /**
  * Takes upgraded sockets in: wires their events to shared listeners (no
- * closures per connection: thousands sit idle), then authenticates them.
+ * closures per connection: thousands sit idle), decides which frames they get
+ * (Switchboard's, or seed 001's flat task frames for a plain client), then
+ * authenticates them.
  * AUTH_MODE=open makes everyone the anonymous user at once; otherwise
  * credentials come with the upgrade (header, ?token=, cookie) or in a first
  * {"type":"auth"} message within authTimeoutMs. Messages that arrive while
@@ -46,6 +50,11 @@ export class Acceptor {
       closeAfterRefused: env.closeAfterRefused,
       close: (conn, code, reason) => env.close(conn, code, reason),
       authenticate: (conn, token) => authenticate(env, conn, token),
+      speaks: (conn, replay) => {
+        conn.flatFrames = false;
+        welcome(env, conn);
+        if (replay) env.replayDefault(conn);
+      },
       subscribe: (conn, actor, boardId, afterSeq) => env.subscribe(conn, actor, boardId, afterSeq),
       unsubscribe: (conn, boardId) => env.unsubscribe(conn, boardId),
       warn: (message, err) => env.warn(message, err),
@@ -71,6 +80,9 @@ export class Acceptor {
     const { env } = this;
     const conn = env.add(ws);
     (ws as Tagged)[kConnection] = conn;
+    // Seed 001's clients offer no subprotocol and never send anything: until a
+    // client offers switchboard.v1 or sends a message, it gets the seed's frames.
+    conn.flatFrames = ws.protocol !== wsSubprotocol;
     ws.on('message', this.onMessage);
     ws.on('pong', this.onPong);
     ws.on('close', this.onClose);

@@ -48,6 +48,12 @@ export function authenticate(env: AuthEnv, conn: Connection, token: string): voi
 export function authenticated(env: AuthEnv, conn: Connection, actor: Actor): void {
   clearTimeout(conn.authTimer);
   conn.actor = actor;
-  conn.sendControl(welcomeFrame(actor.id, actor.username, env.instanceId));
+  // A plain client gets nothing but the seed's frames; it is welcomed if it ever speaks.
+  if (!conn.flatFrames) welcome(env, conn);
   env.register(conn);
+}
+
+export function welcome(env: Pick<AuthEnv, 'instanceId'>, conn: Connection): void {
+  const actor = conn.actor;
+  if (actor) conn.sendControl(welcomeFrame(actor.id, actor.username, env.instanceId));
 }

@@ -24,6 +24,8 @@ export interface ConnectionHost {
  */
 export class Connection implements Subscriber {
   actor: Actor | undefined = undefined;
+  /** Seed 001's flat frames until it speaks (see Subscriber.flatFrames and the Acceptor). */
+  flatFrames = false;
   // The hub's state of this watcher (see Subscriber).
   mode: 'all' | 'explicit' = 'all';
   registered = false;

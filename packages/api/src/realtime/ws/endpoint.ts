@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type ErrorCode, errorCatalog } from '@switchboard/core';
+import { type ErrorCode, errorCatalog, wsSubprotocol } from '@switchboard/core';
 import type { FastifyInstance } from 'fastify';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { RealtimeService } from '../service.js';
@@ -55,6 +55,8 @@ export function upgradeHandler(env: UpgradeEnv) {
     maxPayload: env.maxPayloadBytes,
     clientTracking: false,
     perMessageDeflate: false,
+    // Ours when offered; any other offer is declined (the handshake then names none).
+    handleProtocols: (protocols) => (protocols.has(wsSubprotocol) ? wsSubprotocol : false),
   });
   wss.on('headers', (headers) => headers.push(`X-Instance-Id: ${env.instanceId}`));
   return (request: IncomingMessage, socket: Duplex, head: Buffer): void => {

@@ -9,6 +9,13 @@ export interface MessageEnv {
   /** Refused messages in a row that close the socket (4029). */
   readonly closeAfterRefused: number;
   close(conn: Connection, code: number, reason: string): void;
+  /**
+   * A client that was getting seed 001's flat frames sent a message: it speaks
+   * Switchboard from now on. `replay`: its all-boards default starts over in
+   * Switchboard's frames (not needed when the message is a subscribe, which
+   * leaves the default and resumes by seq).
+   */
+  speaks(conn: Connection, replay: boolean): void;
   authenticate(conn: Connection, token: string): void;
   subscribe(
     conn: Connection,
@@ -47,32 +54,36 @@ export function handleMessage(
     return;
   }
   conn.refusedInARow = 0;
-  if (isBinary) {
-    conn.sendControl(errorFrame('SB_ERR_WS_BAD_MESSAGE', 'Send JSON text frames.'));
+  const parsed = parse(data, isBinary);
+  if (conn.flatFrames) env.speaks(conn, parsed.message?.type !== 'subscribe');
+  if (!parsed.message) {
+    conn.sendControl(errorFrame('SB_ERR_WS_BAD_MESSAGE', parsed.problem));
     return;
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(rawText(data));
-  } catch {
-    conn.sendControl(errorFrame('SB_ERR_WS_BAD_MESSAGE', 'The message is not valid JSON.'));
-    return;
-  }
-  const parsed = clientMessageSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-    conn.sendControl(
-      errorFrame('SB_ERR_WS_BAD_MESSAGE', `${where}${issue?.message ?? 'unexpected message'}`),
-    );
-    return;
-  }
-  const message = parsed.data;
+  const message = parsed.message;
   if (conn.authPending) {
     void conn.authPending.then(() => act(env, conn, message));
     return;
   }
   act(env, conn, message);
+}
+
+function parse(
+  data: RawData,
+  isBinary: boolean,
+): { message: ClientMessage; problem?: never } | { message?: never; problem: string } {
+  if (isBinary) return { problem: 'Send JSON text frames.' };
+  let json: unknown;
+  try {
+    json = JSON.parse(rawText(data));
+  } catch {
+    return { problem: 'The message is not valid JSON.' };
+  }
+  const parsed = clientMessageSchema.safeParse(json);
+  if (parsed.success) return { message: parsed.data };
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  return { problem: `${where}${issue?.message ?? 'unexpected message'}` };
 }
 
 function rawText(data: RawData): string {
