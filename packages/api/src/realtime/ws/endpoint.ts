@@ -89,16 +89,13 @@ export function upgradeHandler(env: UpgradeEnv) {
 
 /**
  * Mounts /ws on the app: upgrades go to the real-time layer, a plain GET gets
- * 426 with a coded body, and closing the app first closes every socket with
- * 1001 (upgraded sockets would otherwise hold the HTTP server's close open).
+ * 426 with a coded body. (Closing the app closes every socket with 1001: see
+ * http/graceful-close.ts.)
  */
 export function mountWebSocket(app: FastifyInstance, realtime: RealtimeService): void {
   app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
     realtime.handleUpgrade(request, socket, head),
   );
-  app.addHook('preClose', async () => {
-    await realtime.closeSockets();
-  });
   app.get(wsPath, { config: { public: true }, schema: { hide: true } }, async (_request, reply) => {
     return reply
       .code(426)
