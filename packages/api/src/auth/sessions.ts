@@ -18,6 +18,8 @@ export interface RevocationFeed {
   /** Called after the feed came back: what was sent meanwhile is lost. */
   onReconnect(handler: () => void): void;
   isConnected(): boolean;
+  /** Resolves once every revocation committed before the call has been heard; rejects if the feed is down. */
+  barrier(): Promise<void>;
 }
 
 export interface SessionCacheOptions {
@@ -40,22 +42,21 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 /**
  * Checks a token and that its session is still live (not logged out). A token
  * that checked out is remembered for a few seconds, so a busy client costs
- * neither a signature check nor a query per request.
+ * neither a signature check nor a query of the sessions table per request.
  *
- * Invariant: a remembered session is never served after its logout committed.
- * A logout revokes the row and NOTIFYs every instance in one statement, and
- * only answers once its own instance heard the NOTIFY (so the others, woken
- * at the same moment, have it too); each instance forgets the session when
- * the NOTIFY arrives. The cache is used only while the feed is connected, and
- * is emptied when it comes back (revocations sent meanwhile are lost); a check
- * that straddles a revocation or a reconnection is not remembered.
+ * Invariant: a remembered session is never served after its logout committed,
+ * on any instance. A logout revokes the row and NOTIFYs every instance in one
+ * statement; each instance forgets the session when the NOTIFY arrives, and
+ * before serving from the cache it passes the feed's barrier, which proves
+ * every revocation committed before the request has arrived. The cache is
+ * used only while the feed is connected, and is emptied when it comes back
+ * (revocations sent meanwhile are lost); a check that straddles a revocation
+ * or a reconnection is not remembered.
  */
 export class SessionVerifier {
   private readonly cache = new Map<string, { user: SessionUser; until: number }>();
   private readonly revokedHandlers = new Set<(sessionId: string) => void>();
   private readonly resyncHandlers = new Set<() => void>();
-  /** Sessions whose revocation this instance waits to hear from the feed. */
-  private readonly echoes = new Map<string, () => void>();
   /** Bumped on every revocation heard and every reconnection of the feed. */
   private epoch = 0;
 
@@ -66,9 +67,7 @@ export class SessionVerifier {
     private readonly options: SessionCacheOptions = defaultSessionCacheOptions,
   ) {
     feed.listen(sessionRevokedChannel, (payload) => {
-      if (!uuidPattern.test(payload)) return;
-      this.echoes.get(payload)?.();
-      this.revoked(payload);
+      if (uuidPattern.test(payload)) this.revoked(payload);
     });
     feed.onReconnect(() => {
       this.epoch += 1;
@@ -82,10 +81,16 @@ export class SessionVerifier {
     // Fail closed: without the feed a revocation could go unheard, so ask the database.
     const cacheable = this.feed.isConnected();
     const cached = this.cache.get(token);
-    if (cached) {
-      if (cacheable && cached.until > now) return cached.user;
-      this.cache.delete(token);
+    if (cached && cacheable && cached.until > now) {
+      // Shared by concurrent requests: about one round trip on the LISTEN connection.
+      const heard = await this.feed.barrier().then(
+        () => true,
+        () => false,
+      );
+      // A revocation heard meanwhile removed the entry; a reconnection emptied the cache.
+      if (heard && this.cache.get(token) === cached) return cached.user;
     }
+    if (this.cache.get(token) === cached) this.cache.delete(token);
     const epoch = this.epoch;
     const claims = await this.tokens.verify(token);
     if (!claims) return undefined;
@@ -118,24 +123,16 @@ export class SessionVerifier {
 
   /**
    * Logout: revokes the session and tells every instance, in one statement
-   * (the NOTIFY goes out when the revocation commits), then waits — briefly,
-   * and only while the feed is up — for this instance's own copy.
+   * (the NOTIFY goes out when the revocation commits).
    */
   async revoke(sessionId: string): Promise<void> {
-    const echo = this.feed.isConnected() ? this.awaitEcho(sessionId) : undefined;
-    try {
-      await sql`
-        WITH revoked AS (
-          UPDATE sessions SET revoked_at = coalesce(revoked_at, now())
-          WHERE id = ${sessionId}::uuid RETURNING id
-        )
-        SELECT pg_notify(${sessionRevokedChannel}, id::text) FROM revoked`.execute(this.db);
-    } catch (err) {
-      this.echoes.delete(sessionId);
-      throw err;
-    }
+    await sql`
+      WITH revoked AS (
+        UPDATE sessions SET revoked_at = coalesce(revoked_at, now())
+        WHERE id = ${sessionId}::uuid RETURNING id
+      )
+      SELECT pg_notify(${sessionRevokedChannel}, id::text) FROM revoked`.execute(this.db);
     this.revoked(sessionId);
-    await echo;
   }
 
   /** Told of every revocation, this instance's and others' (may be told twice). */
@@ -156,18 +153,5 @@ export class SessionVerifier {
       if (entry.user.sessionId === sessionId) this.cache.delete(token);
     }
     for (const handler of this.revokedHandlers) handler(sessionId);
-  }
-
-  private awaitEcho(sessionId: string): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        if (this.echoes.get(sessionId) === done) this.echoes.delete(sessionId);
-        resolve();
-      };
-      const timer = setTimeout(done, this.options.echoWaitMs);
-      timer.unref();
-      this.echoes.set(sessionId, done);
-    });
   }
 }

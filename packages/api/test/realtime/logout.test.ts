@@ -45,7 +45,7 @@ async function watch(session: HttpClient, at: number): Promise<TestSocket> {
 describe('logout', () => {
   it('is refused on the other instance right after the logout answers, and its sockets there close', async () => {
     const alice = await registerHttpUser(c.at(0).url, 'alice');
-    for (let round = 0; round < 5; round++) {
+    for (let round = 0; round < 10; round++) {
       const onA = await login(alice, 0);
       const onB = onA.withBase(c.at(1).url);
       // B has the session in its cache and a socket for it.
