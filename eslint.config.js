@@ -84,7 +84,6 @@ export default tseslint.config(
       'packages/proxy/src/proxy-server.ts',
       'packages/proxy/src/main-listener.ts',
       'packages/proxy/src/upstream-pool.ts',
-      'packages/api/src/realtime/**',
     ],
     rules: {
       '@typescript-eslint/no-floating-promises': 'off',

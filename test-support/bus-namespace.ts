@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 
 /**
  * Removes what a run left on a NATS or Redis server under its BUS_PREFIX (the
- * JetStream stream, or the keys), so test files and benchmarks can share one
+ * JetStream streams, or the keys), so test files and benchmarks can share one
  * server. The names come from the API's own busNames.
  */
 export async function cleanBusNamespace(
@@ -19,7 +19,9 @@ export async function cleanBusNamespace(
     const nc = await connect({ servers: url });
     try {
       const jsm = await jetstreamManager(nc);
-      await jsm.streams.delete(names.natsStream).catch(() => {});
+      for (const stream of [names.natsStream, names.natsTasksStream]) {
+        await jsm.streams.delete(stream).catch(() => {});
+      }
     } finally {
       await nc.close();
     }

@@ -25,6 +25,8 @@ export interface ListeningChild {
   pid: number | undefined;
   port: number;
   url: string;
+  /** What it printed (stdout and stderr, by line), when forked with captureOutput. */
+  output: string[];
   /** SIGTERM (or the given signal), then SIGKILL after graceMs; resolves once it has exited. */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
 }
@@ -35,6 +37,8 @@ export interface ForkOptions {
   /** Node flags for the child; by default those that run TypeScript (tsxExecArgv). */
   execArgv?: string[];
   timeoutMs?: number;
+  /** Collect stdout and stderr by line in `output` instead of passing them through. */
+  captureOutput?: boolean;
 }
 
 /** A message `{type: 'listening', port, pid?}` on the IPC channel says the child is up. */
@@ -57,8 +61,20 @@ export async function forkListening(
     cwd: repoRoot,
     execArgv: options.execArgv ?? tsxExecArgv,
     env: options.env ?? process.env,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: options.captureOutput
+      ? ['ignore', 'pipe', 'pipe', 'ipc']
+      : ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  const output: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    let partial = '';
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      output.push(...lines);
+    });
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const name = [path.basename(entry), ...(options.args ?? [])].join(' ');
   const listening = await new Promise<ListeningMessage>((resolve, reject) => {
@@ -83,6 +99,7 @@ export async function forkListening(
     pid: listening.pid ?? child.pid,
     port,
     url: `http://127.0.0.1:${port}`,
+    output,
     stop: async (signal = 'SIGTERM', graceMs = 5_000) => {
       const running = () => child.exitCode === null && child.signalCode === null;
       if (running()) child.kill(signal);

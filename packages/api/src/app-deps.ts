@@ -3,7 +3,7 @@ import type { AuthRateLimits } from './auth/auth-limits.js';
 import type { SessionVerifier } from './auth/sessions.js';
 import type { TokenService } from './auth/tokens.js';
 import type { ApiConfig } from './config.js';
-import type { RealtimeService } from './realtime/realtime.js';
+import type { RealtimeService } from './realtime/service.js';
 import type { Db } from './store/db.js';
 
 export interface Readiness {

@@ -9,7 +9,8 @@ import type { AppDeps } from './app-deps.js';
 import { authenticateHook } from './http/authenticate.js';
 import { clientErrorHandler } from './http/client-error.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
-import { mountWebSocket } from './realtime/ws-endpoint.js';
+import { gracefulClose } from './http/graceful-close.js';
+import { mountWebSocket } from './realtime/ws/endpoint.js';
 import { authRoutes } from './routes/auth.js';
 import { boardRoutes } from './routes/boards.js';
 import { columnRoutes } from './routes/columns.js';
@@ -104,6 +105,8 @@ export async function buildApp(
   memberRoutes(app, deps);
   taskRoutes(app, deps);
   eventRoutes(app, deps);
-  if (deps.realtime) mountWebSocket(app, deps.realtime);
+  const { realtime } = deps;
+  if (realtime) mountWebSocket(app, realtime);
+  gracefulClose(app, realtime && (() => realtime.closeSockets()));
   return app;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { busPrefixPattern } from './realtime/bus/bus-names.js';
 
 export const authModes = ['accounts', 'open'] as const;
 export type AuthMode = (typeof authModes)[number];
@@ -98,7 +99,7 @@ const variables = {
   REDIS_URL: urlWith('redis:', 'rediss:').optional(),
   BUS_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9_-]{0,32}$/, 'letters, digits, dash, underscore; at most 32')
+    .regex(busPrefixPattern, 'letters, digits, dash, underscore; at most 32')
     .default(apiDefaults.busPrefix),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   CORS_ORIGINS: z.string().optional(),

@@ -7,6 +7,7 @@ import { AuthRateLimits } from './auth/auth-limits.js';
 import { SessionVerifier } from './auth/sessions.js';
 import { TokenService } from './auth/tokens.js';
 import type { ApiConfig } from './config.js';
+import { PgListener } from './realtime/bus/pg-listener.js';
 import type { RealtimeOverrides } from './realtime/options.js';
 import { type Realtime, startRealtime } from './realtime/realtime.js';
 import { ensureOpenModeBoard } from './store/boards.js';
@@ -66,14 +67,19 @@ export async function createDeps(
       sharedAccess: true,
     });
   }
-  const sessions = new SessionVerifier(db, tokens);
+  // One LISTEN connection per instance: bus wake-ups (BUS=pg), the relay, and logouts.
+  const listener = new PgListener({
+    connectionString: options.listenerUrl ?? config.databaseUrl,
+    applicationName: `switchboard-${config.instanceId}-listen`.slice(0, 63),
+  });
+  const sessions = new SessionVerifier(db, tokens, listener);
   const realtime = await startRealtime({
     config,
     db,
     sessions,
     anonymous,
+    listener,
     ...(options.realtime ? { overrides: options.realtime } : {}),
-    ...(options.listenerUrl ? { listenerUrl: options.listenerUrl } : {}),
   });
   // Readiness has a connection of its own: behind a pool busy with queued
   // requests, a check would time out and take a working instance (or all of
@@ -111,6 +117,7 @@ export async function createDeps(
     ...handle,
     close: async () => {
       await realtime.stop();
+      await listener.close();
       await probe.end();
       await handle.close();
     },

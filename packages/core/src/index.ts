@@ -14,3 +14,4 @@ export * from './schemas/task.js';
 export * from './schemas/board.js';
 export * from './schemas/event.js';
 export * from './schemas/ws.js';
+export * from './seed-events.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../src/realtime/backoff';
+import { reconnectDelay } from '../src/realtime/backoff';
 import { RealtimeClient, type SocketLike } from '../src/realtime/connection';
 import { ManualScheduler } from './support/fixtures';
 
@@ -52,12 +52,12 @@ function setup() {
   return { client, scheduler, sockets, unauthenticated: () => unauthenticated };
 }
 
-describe('backoffDelay', () => {
+describe('reconnectDelay', () => {
   it('grows exponentially with jitter in [ceiling/2, ceiling] and stops at the cap', () => {
-    expect(backoffDelay(0, () => 0)).toBe(250);
-    expect(backoffDelay(0, () => 1)).toBe(500);
-    expect(backoffDelay(3, () => 0.5)).toBe(3000);
-    expect(backoffDelay(30, () => 1)).toBe(15_000);
+    expect(reconnectDelay(0, () => 0)).toBe(250);
+    expect(reconnectDelay(0, () => 1)).toBe(500);
+    expect(reconnectDelay(3, () => 0.5)).toBe(3000);
+    expect(reconnectDelay(30, () => 1)).toBe(15_000);
   });
 });
 

@@ -1,6 +1,6 @@
-import type { BoardDetail, BoardEvent, ErrorCode, PresenceViewer } from '@switchboard/core';
+import type { BoardDetail, ErrorCode, PresenceViewer, SeedTaskEvent } from '@switchboard/core';
 import { errorCatalog } from '@switchboard/core';
-import type { WireEvent } from './bus.js';
+import type { WireEvent } from './bus/bus.js';
 
 /**
  * Server → client messages (core's serverMessageSchema), built as strings by
@@ -42,8 +42,9 @@ export function eventFrame(wire: WireEvent): EventFrame {
   return wsTextFrame(`{"type":"event","board_id":${board_id},"seq":${seq},"event":${wire.json}}`);
 }
 
-export function wireEvent(event: BoardEvent): WireEvent {
-  return { event, json: JSON.stringify(event) };
+/** Seed 001's flat task frame, for plain clients (see Subscriber.flatFrames). */
+export function flatFrame(seed: SeedTaskEvent): EventFrame {
+  return wsTextFrame(JSON.stringify(seed));
 }
 
 export function snapshotFrame(board: BoardDetail): string {

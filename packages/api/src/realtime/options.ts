@@ -1,8 +1,9 @@
 import { limits } from '@switchboard/core';
 
 /**
- * Tunables of the real-time layer. Production uses the defaults; tests shorten
- * the intervals so a crash or an outage plays out in seconds.
+ * Every tunable of the real-time layer, in one place. Production uses the
+ * defaults; tests shorten the intervals so a crash or an outage plays out in
+ * seconds.
  */
 export interface RealtimeOptions {
   /** A subscriber further behind than this gets a snapshot instead of a replay. */
@@ -30,10 +31,25 @@ export interface RealtimeOptions {
   discoveryMs: number;
   /** After close(), a socket that has not finished closing is destroyed after this. */
   closeGraceMs: number;
+  /** Shutdown waits at most this long (and at most closeGraceMs) for sockets to finish closing. */
+  shutdownWaitMs: number;
   /** Recent event frames kept per board, to resume subscribers without reading the log. */
   ringSize: number;
   /** Sockets written per turn of the event loop when fanning out one event (see BoardChannel). */
   fanOutSlice: number;
+  /** Per-board channel limits besides ringSize and fanOutSlice (see BoardChannel). */
+  channel: {
+    /** Bytes of recent frames kept per board. */
+    ringBytes: number;
+    /** Events per read of the log. */
+    batch: number;
+    /** How long an out-of-order event waits for the missing ones before the log is read. */
+    gapWaitMs: number;
+    /** Out-of-order events held per board at most. */
+    maxPending: number;
+  };
+  /** Deleted boards remembered (so a late bus message cannot resurrect one); forgotten past this. */
+  deletedBoardsKept: number;
   /** Explicit subscriptions per connection. */
   maxSubscriptions: number;
   /**
@@ -41,6 +57,8 @@ export interface RealtimeOptions {
    * so a client that subscribes right away never gets its events first.
    */
   allBoardsGraceMs: number;
+  /** Bare bus hints (BUS=pg) about unknown boards are gathered this long before one membership query. */
+  discoveryBatchMs: number;
   presence: {
     /** Each instance re-announces its viewers this often. */
     heartbeatMs: number;
@@ -84,35 +102,46 @@ export const defaultRealtimeOptions: RealtimeOptions = {
   pollMs: 1_000,
   discoveryMs: 30_000,
   closeGraceMs: 5_000,
+  shutdownWaitMs: 2_000,
   ringSize: 128,
   fanOutSlice: 64,
+  channel: { ringBytes: 512 * 1024, batch: 500, gapWaitMs: 50, maxPending: 10_000 },
+  deletedBoardsKept: 100_000,
   maxSubscriptions: 100,
   allBoardsGraceMs: 250,
+  discoveryBatchMs: 10,
   presence: { heartbeatMs: 10_000, ttlMs: 25_000, pushMs: 150, maxViewers: 100 },
   relay: { lockRetryMs: 1_000, pollMs: 1_000, batch: 500 },
   nats: { storage: 'file', maxAgeMs: 24 * 60 * 60 * 1000, duplicateWindowMs: 2 * 60 * 1000 },
   redis: { maxLen: 10_000 },
 };
 
-export type RealtimeOverrides = Partial<
-  Omit<RealtimeOptions, 'rateLimit' | 'presence' | 'relay' | 'nats' | 'redis'>
-> & {
-  rateLimit?: Partial<RealtimeOptions['rateLimit']>;
-  presence?: Partial<RealtimeOptions['presence']>;
-  relay?: Partial<RealtimeOptions['relay']>;
-  nats?: Partial<RealtimeOptions['nats']>;
-  redis?: Partial<RealtimeOptions['redis']>;
+/** Groups of tunables (nested objects), overridden key by key. */
+type Group = 'rateLimit' | 'channel' | 'presence' | 'relay' | 'nats' | 'redis';
+const groups: readonly Group[] = ['rateLimit', 'channel', 'presence', 'relay', 'nats', 'redis'];
+
+export type RealtimeOverrides = Partial<Omit<RealtimeOptions, Group>> & {
+  [K in Group]?: Partial<RealtimeOptions[K]>;
 };
 
+/** Merges overrides left to right; a group is merged key by key, not replaced. */
+export function mergeRealtimeOverrides(
+  ...list: (RealtimeOverrides | undefined)[]
+): RealtimeOverrides {
+  const out: Record<string, unknown> = {};
+  for (const overrides of list) {
+    for (const [key, value] of Object.entries(overrides ?? {})) {
+      if (value === undefined) continue;
+      const prior = out[key];
+      out[key] =
+        (groups as readonly string[]).includes(key) && typeof prior === 'object'
+          ? { ...prior, ...(value as object) }
+          : value;
+    }
+  }
+  return out as RealtimeOverrides;
+}
+
 export function realtimeOptions(overrides: RealtimeOverrides = {}): RealtimeOptions {
-  const d = defaultRealtimeOptions;
-  return {
-    ...d,
-    ...overrides,
-    rateLimit: { ...d.rateLimit, ...overrides.rateLimit },
-    presence: { ...d.presence, ...overrides.presence },
-    relay: { ...d.relay, ...overrides.relay },
-    nats: { ...d.nats, ...overrides.nats },
-    redis: { ...d.redis, ...overrides.redis },
-  };
+  return mergeRealtimeOverrides(defaultRealtimeOptions, overrides) as RealtimeOptions;
 }

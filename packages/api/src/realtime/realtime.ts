@@ -1,31 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
-import { type BoardEvent, type User, wsCloseCodes } from '@switchboard/core';
+import { type BoardEvent, seedTaskEvent, type User } from '@switchboard/core';
 import { pino } from 'pino';
 import type { SessionVerifier } from '../auth/sessions.js';
 import type { ApiConfig } from '../config.js';
 import type { Db } from '../store/db.js';
-import type { Bus } from './bus.js';
-import { errorFrame } from './frames.js';
-import { busNames } from './bus-names.js';
-import { Hub, type HubStats, type RealtimeLog } from './hub.js';
-import { NatsBus } from './nats-bus.js';
+import type { Bus } from './bus/bus.js';
+import { busNames } from './bus/bus-names.js';
+import { NatsBus } from './bus/nats-bus.js';
+import { PgBus } from './bus/pg-bus.js';
+import type { PgListener } from './bus/pg-listener.js';
+import { RedisBus } from './bus/redis-bus.js';
+import { Relay } from './bus/relay.js';
+import { Hub, type HubStats } from './hub/hub.js';
+import { logPublished, type RealtimeLog } from './log.js';
 import { type RealtimeOptions, type RealtimeOverrides, realtimeOptions } from './options.js';
-import { PgBus } from './pg-bus.js';
-import { PgListener } from './pg-listener.js';
-import { RedisBus } from './redis-bus.js';
-import { Relay } from './relay.js';
-import { upgradeHandler } from './ws-endpoint.js';
+import { Periodic } from './periodic.js';
+import type { RealtimeService } from './service.js';
+import { Acceptor } from './ws/acceptor.js';
+import { upgradeHandler } from './ws/endpoint.js';
+import { Sockets } from './ws/sockets.js';
 
-/** What the HTTP app needs from the real-time layer. */
-export interface RealtimeService {
-  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** Graceful shutdown: close every socket with 1001 so clients resume elsewhere. */
-  closeSockets(): Promise<void>;
-  /** A session was logged out here: close its sockets now (other instances notice within their session check). */
-  sessionEnded(sessionId: string): void;
-}
+export type { RealtimeService } from './service.js';
 
 export interface Realtime extends RealtimeService {
   readonly hub: Hub;
@@ -37,7 +32,11 @@ export interface Realtime extends RealtimeService {
   committed(events: readonly BoardEvent[]): void;
   /** "ok" or what is wrong with the bus, for /ready. */
   health(): string;
-  stats(): HubStats;
+  stats(): HubStats & {
+    connections: number;
+    /** Live frames are written straight to sockets (see ws/raw-write.ts). */
+    rawWrites: boolean;
+  };
   stop(): Promise<void>;
 }
 
@@ -47,8 +46,12 @@ export interface RealtimeParams {
   sessions: SessionVerifier;
   anonymous: User;
   overrides?: RealtimeOverrides;
-  /** Tests: reach PostgreSQL for LISTEN through another address (a proxy they can cut). */
-  listenerUrl?: string;
+  /**
+   * The instance's LISTEN connection, shared with the session cache:
+   * started here once every handler is registered, closed by the caller
+   * after stop().
+   */
+  listener: PgListener;
 }
 
 function logFor(config: ApiConfig): RealtimeLog {
@@ -57,7 +60,8 @@ function logFor(config: ApiConfig): RealtimeLog {
     base: { instance: config.instanceId, component: 'realtime' },
   });
   return {
-    info: (message) => logger.info(message),
+    enabled: (level) => logger.isLevelEnabled(level),
+    info: (message, fields) => (fields ? logger.info(fields, message) : logger.info(message)),
     warn: (message, err) => logger.warn({ err }, message),
   };
 }
@@ -85,33 +89,54 @@ function createBus(
 }
 
 /**
- * Builds and starts the real-time layer of one instance: the LISTEN
- * connection, the bus adapter, the hub and (for nats/redis) the relay.
+ * Builds and starts the real-time layer of one instance — the one place its
+ * parts meet: the bus adapter (over the given LISTEN connection for pg), the
+ * hub (boards), the sockets (ws), the periodic safety nets and, for
+ * nats/redis, the relay.
+ * Dependencies point one way: ws → hub → bus; each part gets a narrow
+ * environment made here.
  */
 export async function startRealtime(params: RealtimeParams): Promise<Realtime> {
-  const { config } = params;
+  const { config, db, sessions, listener } = params;
   const options = realtimeOptions(params.overrides);
   const node = `${config.instanceId}-${randomUUID().slice(0, 8)}`;
   const log = logFor(config);
-  const listener = new PgListener({
-    connectionString: params.listenerUrl ?? config.databaseUrl,
-    applicationName: `switchboard-${config.instanceId}-listen`.slice(0, 63),
-  });
+  const warn = (message: string, err?: unknown) => log.warn(message, err);
   const bus = createBus(params, listener, node, options, log);
   const hub = new Hub({
-    db: params.db,
-    sessions: params.sessions,
-    anonymous: params.anonymous,
-    config,
+    db,
     options,
     log,
     node,
     publishPresence: (message) => bus.publishPresence(message),
     maxPresenceBytes: bus.maxPresenceBytes,
   });
+  const sockets = new Sockets({
+    release: (conn) => hub.release(conn),
+    liveSessions: (ids) => sessions.liveSessions(ids),
+    options,
+    log,
+  });
+  const acceptor = new Acceptor({
+    add: (ws) => sockets.add(ws),
+    forget: (conn) => sockets.forget(conn),
+    close: (conn, code, reason) => sockets.close(conn, code, reason),
+    authMode: config.authMode,
+    corsOrigins: config.corsOrigins,
+    anonymous: params.anonymous,
+    authTimeoutMs: options.authTimeoutMs,
+    instanceId: config.instanceId,
+    verify: (token) => sessions.userFor(token),
+    register: (conn) => hub.register(conn),
+    replayDefault: (conn) => hub.replayDefault(conn),
+    closeAfterRefused: options.rateLimit.closeAfterRefused,
+    subscribe: (conn, actor, boardId, afterSeq) => hub.subscribe(conn, actor, boardId, afterSeq),
+    unsubscribe: (conn, boardId) => hub.unsubscribeBoard(conn, boardId),
+    warn,
+  });
   const relay = bus.publisher
     ? new Relay({
-        db: params.db,
+        db,
         databaseUrl: config.databaseUrl,
         publisher: bus.publisher,
         listener,
@@ -120,12 +145,42 @@ export async function startRealtime(params: RealtimeParams): Promise<Realtime> {
         log,
       })
     : undefined;
+  const periodic = new Periodic(warn);
+  // Logouts, here or on other instances, close the session's sockets at once;
+  // after the feed was down, every open session is re-checked.
+  const unfollow = [
+    sessions.onRevoked((sessionId) => sockets.sessionEnded(sessionId, 'You signed out.')),
+    sessions.onResync(() => {
+      sockets.checkSessions().catch((err: unknown) => warn('re-checking sessions failed', err));
+    }),
+  ];
   // Handlers first, then the connections, so no NOTIFY falls in between.
   await bus.start(hub);
   relay?.start();
   await listener.start();
   hub.start();
-  const handleUpgrade = upgradeHandler(hub, config.instanceId);
+  periodic.start([
+    { name: 'poll heads', everyMs: options.pollMs, run: () => hub.pollHeads() },
+    { name: 'ping sweep', everyMs: options.pingIntervalMs, run: () => sockets.pingSweep() },
+    ...(config.authMode === 'open'
+      ? []
+      : [
+          {
+            name: 'session check',
+            everyMs: options.sessionCheckMs,
+            run: () => sockets.checkSessions(),
+          },
+        ]),
+    { name: 'membership discovery', everyMs: options.discoveryMs, run: () => hub.discoverAll() },
+  ]);
+  const handleUpgrade = upgradeHandler({
+    get open() {
+      return sockets.open;
+    },
+    maxPayloadBytes: options.maxPayloadBytes,
+    instanceId: config.instanceId,
+    accept: (ws, request, url) => acceptor.accept(ws, request, url),
+  });
   let stopped = false;
   return {
     hub,
@@ -134,25 +189,28 @@ export async function startRealtime(params: RealtimeParams): Promise<Realtime> {
     listener,
     options,
     handleUpgrade,
-    closeSockets: () => hub.closeAll(),
-    sessionEnded: (sessionId) => {
-      for (const conn of hub.conns) {
-        if (conn.closing || conn.actor?.sessionId !== sessionId) continue;
-        conn.sendControl(errorFrame('SB_ERR_UNAUTHENTICATED', 'You signed out.'));
-        hub.closeConnection(conn, wsCloseCodes.unauthenticated, 'signed out');
+    closeSockets: () => sockets.closeAll(),
+    committed: (events) => {
+      // BUS=pg: the commit's NOTIFY was the publication (nats/redis: the relay's publish).
+      if (bus.kind === 'pg' && log.enabled('info')) {
+        for (const event of events) {
+          const seed = seedTaskEvent(event);
+          if (seed) logPublished(log, seed, 'pg');
+        }
       }
+      hub.committed(events);
     },
-    committed: (events) => hub.committed(events),
     health: () => bus.health(),
-    stats: () => hub.stats(),
+    stats: () => ({ connections: sockets.size, rawWrites: sockets.rawWrites, ...hub.stats() }),
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      await hub.closeAll();
+      periodic.stop();
+      for (const stop of unfollow) stop();
+      await sockets.closeAll();
       hub.stop();
       await relay?.stop();
       await bus.close();
-      await listener.close();
     },
   };
 }

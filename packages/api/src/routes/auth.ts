@@ -92,10 +92,8 @@ export function authRoutes(app: App, deps: AppDeps) {
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      if (actor.sessionId) {
-        await deps.sessions.revoke(actor.sessionId);
-        deps.realtime?.sessionEnded(actor.sessionId);
-      }
+      // Every instance hears of it at once (see SessionVerifier) and closes the session's sockets.
+      if (actor.sessionId) await deps.sessions.revoke(actor.sessionId);
       clearSessionCookie(request, reply);
       return reply.code(204).send();
     },

@@ -64,14 +64,6 @@ export async function liveSessionUser(
     .executeTakeFirst();
 }
 
-export async function revokeSession(db: Db, sessionId: string): Promise<void> {
-  await db
-    .updateTable('sessions')
-    .set({ revoked_at: sql`now()` })
-    .where('id', '=', sessionId)
-    .execute();
-}
-
 /**
  * The token signing secret: JWT_SECRET when set, else one generated once and
  * kept in the database, so every instance on the database shares it.

@@ -1,13 +1,15 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { seedTaskEventSchema } from '@switchboard/core';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PresenceAnnouncement } from '../../src/realtime/presence-wire.js';
+import type { PresenceAnnouncement } from '../../src/realtime/bus/presence-wire.js';
 import { busTargets, cleanBus, randomPrefix } from '../support/bus-servers.js';
 import { Cluster } from '../support/cluster.js';
 import { HttpClient, registerHttpUser, type TestUser } from '../support/http-client.js';
 import { expectMatchesLog, fullLog } from '../support/log-check.js';
+import { PlainSocket } from '../support/plain-socket.js';
 import { TestSocket, waitUntil } from '../support/ws-client.js';
 
 /**
@@ -296,7 +298,7 @@ describe.each(targets)('bus $kind, AUTH_MODE=open', (target) => {
   });
 
   it.skipIf(!target.available)(
-    'a socket that only listens (a plain page that never subscribes) sees every task event, new boards from seq 1',
+    'a Switchboard socket that only listens sees every task event, new boards from seq 1',
     async () => {
       const listener = await TestSocket.open(c.at(0).wsUrl, { noWelcome: true });
       const welcome = await listener.waitFor((m) => m.type === 'welcome', 'welcome');
@@ -322,6 +324,27 @@ describe.each(targets)('bus $kind, AUTH_MODE=open', (target) => {
       expect(listener.applied.get(board.id)?.[0]).toBe(1);
       expect(listener.anomalies).toEqual([]);
       listener.close();
+    },
+  );
+
+  it.skipIf(!target.available)(
+    'a plain socket that only listens (seed 001’s test page) gets the seed’s flat frames',
+    async () => {
+      const plain = await PlainSocket.open(c.at(0).wsUrl);
+      try {
+        await waitUntil(() => c.at(0).realtime.stats().subscriptions > 0, 'all-boards set-up');
+        const anon = new HttpClient(c.at(1).url);
+        const board = await anon.ok('POST', '/api/boards', { title: 'Plain' });
+        const task = await anon.ok('POST', '/api/tasks', { board_id: board.id, title: 'flat' });
+        await anon.ok('PUT', `/api/tasks/${task.id}`, { completed: true });
+        const frames = await plain.waitForFrames(2, 'two flat frames');
+        expect(frames.map((f) => seedTaskEventSchema.parse(f))).toEqual([
+          expect.objectContaining({ type: 'created', task_id: task.id, board_id: board.id }),
+          expect.objectContaining({ type: 'updated', task_id: task.id, completed: true }),
+        ]);
+      } finally {
+        plain.close();
+      }
     },
   );
 });

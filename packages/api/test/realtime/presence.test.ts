@@ -1,7 +1,7 @@
 import type { PresenceViewer } from '@switchboard/core';
 import { describe, expect, it } from 'vitest';
-import { Presence } from '../../src/realtime/presence.js';
-import type { PresenceAnnouncement } from '../../src/realtime/presence-wire.js';
+import { Presence } from '../../src/realtime/hub/presence.js';
+import type { PresenceAnnouncement } from '../../src/realtime/bus/presence-wire.js';
 
 const options = { heartbeatMs: 1_000_000, ttlMs: 1_000, pushMs: 5, maxViewers: 100 };
 

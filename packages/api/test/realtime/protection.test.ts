@@ -31,6 +31,8 @@ describe('slow consumers', () => {
     };
     const slow = await open();
     const normal = await open();
+    // Live frames take the fast path (ready-made bytes straight to the socket).
+    expect(c.at(0).realtime.stats().rawWrites).toBe(true);
     slow.pause();
 
     // ~15 KB events, written 4 at a time, until the server gives up on the slow client.

@@ -7,6 +7,8 @@ const entry = fileURLToPath(new URL('./api-child.ts', import.meta.url));
 
 export interface ChildInstance {
   process: ChildProcess;
+  /** What it printed (stdout and stderr, by line), when started with captureOutput. */
+  output: string[];
   port: number;
   url: string;
   wsUrl: string;
@@ -17,6 +19,7 @@ export interface ChildInstance {
 export async function startChild(
   env: Record<string, string>,
   realtime: RealtimeOverrides,
+  options: { captureOutput?: boolean } = {},
 ): Promise<ChildInstance> {
   const child = await forkListening(entry, {
     env: {
@@ -28,9 +31,11 @@ export async function startChild(
       ...env,
     },
     timeoutMs: 30_000,
+    ...(options.captureOutput ? { captureOutput: true } : {}),
   });
   return {
     process: child.process,
+    output: child.output,
     port: child.port,
     url: child.url,
     wsUrl: `ws://127.0.0.1:${child.port}/ws`,

@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/database.js';
 import { apiConfig, type ApiConfig, type BusKind } from '../../src/config.js';
-import type { RealtimeOverrides } from '../../src/realtime/options.js';
+import { mergeRealtimeOverrides, type RealtimeOverrides } from '../../src/realtime/options.js';
 import { type CreateOptions, type RunningApi, startApi } from '../../src/server.js';
 
 /** Intervals short enough that crashes and outages play out within a test. */
@@ -17,20 +17,7 @@ export const fastRealtime: RealtimeOverrides = {
 };
 
 /** Merges real-time overrides, nested groups included. */
-export function mergeRealtime(...list: (RealtimeOverrides | undefined)[]): RealtimeOverrides {
-  const out: RealtimeOverrides = {};
-  for (const o of list) {
-    if (!o) continue;
-    const { rateLimit, presence, relay, nats, redis, ...flat } = o;
-    Object.assign(out, flat);
-    if (rateLimit) out.rateLimit = { ...out.rateLimit, ...rateLimit };
-    if (presence) out.presence = { ...out.presence, ...presence };
-    if (relay) out.relay = { ...out.relay, ...relay };
-    if (nats) out.nats = { ...out.nats, ...nats };
-    if (redis) out.redis = { ...out.redis, ...redis };
-  }
-  return out;
-}
+export const mergeRealtime = mergeRealtimeOverrides;
 
 export interface ClusterOptions {
   bus?: BusKind;

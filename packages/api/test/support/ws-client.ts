@@ -6,6 +6,7 @@ import {
   judgeSequence,
   type ServerMessage,
   serverMessageSchema,
+  wsSubprotocol,
 } from '@switchboard/core';
 import { WebSocket } from 'ws';
 
@@ -35,6 +36,8 @@ export interface OpenOptions {
   noWelcome?: boolean;
   /** Subscribe as soon as the socket opens, before the welcome (as the web app does). */
   subscribe?: { boardId: number; afterSeq?: number };
+  /** The subprotocols offered: switchboard.v1 by default (as the web app does); none for a plain client. */
+  protocols?: string[];
 }
 
 /**
@@ -97,7 +100,7 @@ export class TestSocket {
       if (via === 'query')
         target += `${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(options.token)}`;
     }
-    const ws = new WebSocket(target, { headers });
+    const ws = new WebSocket(target, options.protocols ?? [wsSubprotocol], { headers });
     const socket = new TestSocket(ws, viewerId);
     if (carry) {
       socket.replicas.set(carry.replica.board.id, carry.replica);

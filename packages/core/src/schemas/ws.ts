@@ -64,6 +64,13 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 
+/**
+ * The subprotocol a client offers to speak the messages above from its first
+ * frame. A plain connection that offers none and never sends anything gets
+ * seed 001's flat task frames instead (see seedTaskEvent).
+ */
+export const wsSubprotocol = 'switchboard.v1';
+
 /** WebSocket close codes we use (4000–4999 are the application's). */
 export const wsCloseCodes = {
   /** The server buffered too much for a slow client; reconnect and resume with after_seq. */

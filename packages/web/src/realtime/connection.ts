@@ -1,5 +1,10 @@
-import { type ServerMessage, serverMessageSchema, wsCloseCodes } from '@switchboard/core';
-import { backoffDelay } from './backoff';
+import {
+  type ServerMessage,
+  serverMessageSchema,
+  wsCloseCodes,
+  wsSubprotocol,
+} from '@switchboard/core';
+import { reconnectDelay } from './backoff';
 
 export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'offline';
 
@@ -90,7 +95,7 @@ export class RealtimeClient {
 
   constructor(options: RealtimeOptions) {
     this.o = {
-      createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
+      createSocket: (url) => new WebSocket(url, wsSubprotocol) as unknown as SocketLike,
       random: Math.random,
       now: Date.now,
       setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
@@ -220,7 +225,7 @@ export class RealtimeClient {
     const attempts = this.state.attempts;
     const delay = this.quickRetry
       ? Math.round(100 + this.o.random() * 400)
-      : backoffDelay(attempts, this.o.random);
+      : reconnectDelay(attempts, this.o.random);
     this.quickRetry = false;
     const offline = !this.o.online();
     this.setState({

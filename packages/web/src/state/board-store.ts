@@ -1,4 +1,5 @@
 import {
+  backoffDelay,
   type BoardDetail,
   type BoardEvent,
   type BoardState,
@@ -237,7 +238,7 @@ export class BoardStore {
   private catchUpInBackground(): void {
     this.catchUp().catch(() => {
       if (this.disposed || this.catchUpRetry !== null) return;
-      const delay = Math.min(15_000, 1000 * 2 ** this.catchUpFailures++);
+      const delay = backoffDelay(this.catchUpFailures++, { baseMs: 1_000, maxMs: 15_000 });
       this.catchUpRetry = this.scheduler.setTimeout(() => {
         this.catchUpRetry = null;
         if (this.buffered.size > 0 || this.meta.catchingUp) this.catchUpInBackground();

@@ -1,8 +1,8 @@
-import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import type { Actor } from '../auth/actor.js';
-import type { EventFrame } from './frames.js';
-import type { Subscription } from './subscription.js';
+import type { Actor } from '../../auth/actor.js';
+import type { EventFrame } from '../frames.js';
+import type { Subscriber, Subscription } from '../hub/subscription.js';
+import { writeRaw } from './raw-write.js';
 import { TokenBucket } from './token-bucket.js';
 
 const TEXT = { binary: false } as const;
@@ -12,12 +12,8 @@ export interface ConnectionHost {
   slowConsumer(conn: Connection): void;
   readonly sendBufferBytes: number;
   readonly rate: { perSecond: number; burst: number };
-}
-
-/** The parts of a ws WebSocket that fan-out writes through directly (ws 8). */
-interface WsInternals {
-  _socket: Socket | null;
-  _sender: { _state: number; _queue: unknown[] } | undefined;
+  /** Live frames may be written to the socket directly (see raw-write.ts). */
+  readonly rawWrites: boolean;
 }
 
 /**
@@ -26,13 +22,13 @@ interface WsInternals {
  * reported as a slow consumer and closed, so one stalled reader can never hold
  * up the fan-out to everyone else. Kept small: thousands of these are idle.
  */
-export class Connection {
+export class Connection implements Subscriber {
   actor: Actor | undefined = undefined;
-  /** 'all': no subscribe yet, gets every board it may read; 'explicit': only what it subscribed to. */
+  /** Seed 001's flat frames until it speaks (see Subscriber.flatFrames and the Acceptor). */
+  flatFrames = false;
+  // The hub's state of this watcher (see Subscriber).
   mode: 'all' | 'explicit' = 'all';
-  /** The all-boards default is set up (its boards are subscribed). */
   registered = false;
-  /** The all-boards default delivers (after its grace period). */
   defaultLive = false;
   readonly subs = new Map<number, Subscription>();
   /** Answered the last ping. */
@@ -104,12 +100,7 @@ export class Connection {
       this.host.slowConsumer(this);
       return;
     }
-    const { _socket: socket, _sender: sender } = ws as unknown as WsInternals;
-    if (socket && sender && sender._state === 0 && sender._queue.length === 0) {
-      socket.write(frame.framed);
-    } else {
-      ws.send(frame.payload, TEXT);
-    }
+    if (!this.host.rawWrites || !writeRaw(ws, frame.framed)) ws.send(frame.payload, TEXT);
   }
 
   /** Replay, snapshot, replies: always sent; their bytes are allowed on top of the cap until written. */

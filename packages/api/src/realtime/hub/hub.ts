@@ -1,32 +1,25 @@
-import type { BoardEvent, PresenceViewer, User } from '@switchboard/core';
-import { wsCloseCodes } from '@switchboard/core';
-import type { SessionVerifier } from '../auth/sessions.js';
-import type { ApiConfig } from '../config.js';
-import type { Db } from '../store/db.js';
+import type { BoardEvent, PresenceViewer } from '@switchboard/core';
+import type { Actor } from '../../auth/actor.js';
+import { accessBoard } from '../../store/board-access.js';
+import { getBoardDetail } from '../../store/boards.js';
+import type { Db } from '../../store/db.js';
+import type { BoardSignal, BusSink, WireEvent } from '../bus/bus.js';
+import type { PresenceAnnouncement } from '../bus/presence-wire.js';
+import { readWireLog, wireEvent } from '../bus/wire-log.js';
+import { errorFrame, presenceFrame } from '../frames.js';
+import { logReceived, type RealtimeLog } from '../log.js';
+import type { RealtimeOptions } from '../options.js';
 import { AllBoards } from './all-boards.js';
 import { BoardChannel, type ChannelEnv } from './board-channel.js';
-import type { BoardSignal, BusSink, WireEvent } from './bus.js';
-import { Connection, type ConnectionHost } from './connection.js';
+import { type SubscribeEnv, subscribeExplicitly } from './explicit-subscribe.js';
 import type { AccessEffect, RingEntry } from './frame-ring.js';
-import { errorFrame, presenceFrame, wireEvent } from './frames.js';
-import type { RealtimeOptions } from './options.js';
 import { Presence } from './presence.js';
-import type { PresenceAnnouncement } from './presence-wire.js';
-import { Maintenance } from './maintenance.js';
-import { readWireLog } from './queries.js';
-import { Subscription } from './subscription.js';
+import { allLiveBoards, boardHeads, memberAddedSeq, memberships } from './queries.js';
+import { type Subscriber, Subscription } from './subscription.js';
 import { TouchRecorder } from './touch-recorder.js';
-
-export interface RealtimeLog {
-  info(message: string): void;
-  warn(message: string, err?: unknown): void;
-}
 
 export interface HubDeps {
   db: Db;
-  sessions: SessionVerifier;
-  anonymous: User;
-  config: Pick<ApiConfig, 'authMode' | 'corsOrigins' | 'instanceId'>;
   options: RealtimeOptions;
   log: RealtimeLog;
   /** This process's id in presence announcements. */
@@ -36,7 +29,6 @@ export interface HubDeps {
 }
 
 export interface HubStats {
-  connections: number;
   channels: number;
   subscriptions: number;
   /** Board signals received (bus messages and own commits). */
@@ -48,29 +40,30 @@ export interface HubStats {
 }
 
 /**
- * The WebSocket hub of one instance: per-board channels and the connections
- * watching them. It is the bus's sink; it also takes this instance's own
- * commits directly, so local watchers do not wait for the bus round trip.
+ * The boards side of real time on one instance: per-board channels and the
+ * subscriptions of watchers to them. It is the bus's sink; it also takes this
+ * instance's own commits directly, so local watchers do not wait for the bus
+ * round trip. It knows watchers only as Subscribers (what it sends to them);
+ * sockets, authentication and messages are the ws layer's.
+ *
+ * Its collaborators each get a narrow environment made here (ChannelEnv,
+ * AllBoardsHost, SubscribeEnv, PresenceHost) rather than the hub itself.
  */
-export class Hub implements BusSink, ConnectionHost {
-  readonly channels = new Map<number, BoardChannel>();
-  readonly conns = new Set<Connection>();
-  readonly touches = new TouchRecorder();
-  readonly presence: Presence;
-  readonly allBoards: AllBoards;
-  readonly sendBufferBytes: number;
-  readonly rate: { perSecond: number; burst: number };
+export class Hub implements BusSink {
+  private readonly channels = new Map<number, BoardChannel>();
+  private readonly touches = new TouchRecorder();
+  private readonly presence: Presence;
+  private readonly allBoards: AllBoards;
   /** Deleted boards: a late bus message about one must not resurrect it. */
   private readonly deleted = new Set<number>();
   private readonly channelEnv: ChannelEnv;
-  private readonly maintenance: Maintenance;
-  private nextId = 1;
+  private readonly subscribeEnv: SubscribeEnv;
   private stopped = false;
   private counters = { signals: 0, eventsCarried: 0, logReads: 0 };
 
-  constructor(readonly deps: HubDeps) {
-    this.sendBufferBytes = deps.options.sendBufferBytes;
-    this.rate = deps.options.rateLimit;
+  constructor(private readonly deps: HubDeps) {
+    const { db, options, log } = deps;
+    const warn = (message: string, err?: unknown) => log.warn(message, err);
     this.presence = new Presence(
       deps.node,
       {
@@ -78,53 +71,65 @@ export class Hub implements BusSink, ConnectionHost {
         publish: (message) => deps.publishPresence(message),
         maxMessageBytes: deps.maxPresenceBytes,
       },
-      deps.options.presence,
+      options.presence,
     );
-    this.allBoards = new AllBoards(this);
-    this.maintenance = new Maintenance(this);
+    this.allBoards = new AllBoards({
+      graceMs: options.allBoardsGraceMs,
+      discoveryBatchMs: options.discoveryBatchMs,
+      touches: this.touches,
+      channel: (boardId) => this.channels.get(boardId),
+      channelHeads: () =>
+        [...this.channels.values()].map((c) => ({ id: c.boardId, seq: c.lastSeq })),
+      ensureChannel: (boardId, head) => this.ensureChannel(boardId, head),
+      isDeleted: (boardId) => this.deleted.has(boardId),
+      attach: (conn, channel, explicit, lastSent) => this.attach(conn, channel, explicit, lastSent),
+      startCatchUp: (sub) => this.startCatchUp(sub),
+      unsubscribe: (sub) => this.unsubscribe(sub),
+      allLiveBoards: () => allLiveBoards(db),
+      memberships: (userIds, boardIds) => memberships(db, userIds, boardIds),
+      memberAddedSeq: (boardId, userId) => memberAddedSeq(db, boardId, userId),
+      warn,
+    });
     this.channelEnv = {
       readLog: (boardId, after, limit) => {
         this.counters.logReads += 1;
-        return readWireLog(deps.db, boardId, after, limit);
+        return readWireLog(db, boardId, after, limit);
       },
-      afterDispatch: (channel, entry) => this.afterDispatch(channel, entry),
+      afterDispatch: (channel, entry, delivered) => this.afterDispatch(channel, entry, delivered),
       endsSubscription: (sub, effect) => this.endsSubscription(sub, effect),
       dropSubscription: (sub) => this.dropForAccess(sub),
-      limits: {
-        ringSize: deps.options.ringSize,
-        ringBytes: 512 * 1024,
-        batch: 500,
-        gapWaitMs: 50,
-        maxPending: 10_000,
-        sliceSize: deps.options.fanOutSlice,
+      limits: { ringSize: options.ringSize, sliceSize: options.fanOutSlice, ...options.channel },
+      warn,
+    };
+    this.subscribeEnv = {
+      maxSubscriptions: options.maxSubscriptions,
+      replayCap: options.replayCap,
+      readableHead: async (boardId, actor) =>
+        (await accessBoard(db, boardId, actor, 'board.read')).board.seq,
+      boardDetail: (actor, boardId) => getBoardDetail(db, actor, boardId),
+      openWindow: () => void this.touches.begin(),
+      closeWindow: () => this.touches.end(),
+      channel: (boardId) => this.channels.get(boardId),
+      ensureChannel: (boardId, head) => this.ensureChannel(boardId, head),
+      leaveAllBoards: (conn) => this.allBoards.leave(conn),
+      attach: (conn, channel, explicit, lastSent) => this.attach(conn, channel, explicit, lastSent),
+      startCatchUp: (sub, onLive) => this.startCatchUp(sub, onLive),
+      unsubscribe: (sub) => this.unsubscribe(sub),
+      joinPresence: (boardId, actor) => {
+        this.presence.join(boardId, actor.id, actor.username);
+        return this.presence.current(boardId);
       },
-      warn: (message, err) => deps.log.warn(message, err),
     };
   }
 
-  get open(): boolean {
-    return !this.stopped;
-  }
-
   start(): void {
-    this.maintenance.start();
     this.presence.start();
-  }
-
-  /** Safety net under every bus: compare watched boards' heads with what was dispatched. */
-  pollHeads(): Promise<void> {
-    return this.maintenance.pollHeads();
   }
 
   stats(): HubStats {
     let subscriptions = 0;
     for (const channel of this.channels.values()) subscriptions += channel.subs.size;
-    return {
-      connections: this.conns.size,
-      channels: this.channels.size,
-      subscriptions,
-      ...this.counters,
-    };
+    return { channels: this.channels.size, subscriptions, ...this.counters };
   }
 
   // ---- bus sink ----
@@ -154,8 +159,13 @@ export class Hub implements BusSink, ConnectionHost {
 
   onResync(reason: string): void {
     this.deps.log.info(`bus resync: ${reason}`);
-    void this.pollHeads();
-    void this.allBoards.discoverAll();
+    // The database may be what is down: a failed resync waits for the next poll.
+    this.pollHeads().catch((err: unknown) =>
+      this.deps.log.warn('resync: polling heads failed', err),
+    );
+    this.allBoards
+      .discoverAll()
+      .catch((err: unknown) => this.deps.log.warn('resync: membership discovery failed', err));
   }
 
   onPresence(message: PresenceAnnouncement): void {
@@ -180,10 +190,61 @@ export class Hub implements BusSink, ConnectionHost {
     }
   }
 
+  // ---- periodic safety nets ----
+
+  /** Compares watched boards' heads with what was dispatched (under every bus). */
+  async pollHeads(): Promise<void> {
+    const ids = [...this.channels.keys()];
+    if (ids.length === 0) return;
+    for (const head of await boardHeads(this.deps.db, ids)) {
+      this.channels.get(head.id)?.signal(head.seq);
+    }
+  }
+
+  /** Re-reads the memberships of all-boards watchers. */
+  discoverAll(): Promise<void> {
+    return this.allBoards.discoverAll();
+  }
+
+  // ---- watchers ----
+
+  /** An authenticated watcher starts with the all-boards default. */
+  register(conn: Subscriber): void {
+    this.allBoards.register(conn);
+  }
+
+  /** A watcher stopped getting flat frames: its default subscriptions replay from their start. */
+  replayDefault(conn: Subscriber): void {
+    this.allBoards.replayFromStart(conn);
+  }
+
+  /** subscribe {board_id, after_seq?} (see subscribeExplicitly). */
+  subscribe(
+    conn: Subscriber,
+    actor: Actor,
+    boardId: number,
+    afterSeq: number | undefined,
+  ): Promise<void> {
+    return subscribeExplicitly(this.subscribeEnv, conn, actor, boardId, afterSeq);
+  }
+
+  /** unsubscribe {board_id}: ends the watcher's subscription to the board, if any. */
+  unsubscribeBoard(conn: Subscriber, boardId: number): void {
+    conn.doneSubscribing(boardId);
+    const sub = conn.subs.get(boardId);
+    if (sub) this.unsubscribe(sub);
+  }
+
+  /** Drops every trace of a watcher (its socket closed or is closing). */
+  release(conn: Subscriber): void {
+    this.allBoards.forget(conn);
+    for (const sub of [...conn.subs.values()]) this.unsubscribe(sub);
+  }
+
   // ---- channels and subscriptions ----
 
   /** The board's channel, created at `head` (a seq read from the database after the caller's window opened). */
-  ensureChannel(boardId: number, head: number): BoardChannel {
+  private ensureChannel(boardId: number, head: number): BoardChannel {
     let channel = this.channels.get(boardId);
     if (channel) {
       if (head > channel.lastSeq) channel.signal(head);
@@ -196,22 +257,13 @@ export class Hub implements BusSink, ConnectionHost {
     return channel;
   }
 
-  isDeleted(boardId: number): boolean {
-    return this.deleted.has(boardId);
-  }
-
-  /** Adds a subscription (not live yet) and catches it up in the background. */
-  subscribe(conn: Connection, channel: BoardChannel, explicit: boolean, lastSent: number): void {
-    this.startCatchUp(this.attach(conn, channel, explicit, lastSent));
-  }
-
   /**
    * Adds a subscription that is not live yet: dispatch skips it until
    * startCatchUp brings it level. It replaces the connection's previous one
    * for the board (added first, so the channel never empties in between).
    */
-  attach(
-    conn: Connection,
+  private attach(
+    conn: Subscriber,
     channel: BoardChannel,
     explicit: boolean,
     lastSent: number,
@@ -224,7 +276,7 @@ export class Hub implements BusSink, ConnectionHost {
     return sub;
   }
 
-  startCatchUp(sub: Subscription, onLive?: (sub: Subscription) => void): void {
+  private startCatchUp(sub: Subscription, onLive?: (sub: Subscription) => void): void {
     const channel = this.channels.get(sub.boardId);
     if (!channel || sub.closed) return;
     channel
@@ -248,7 +300,7 @@ export class Hub implements BusSink, ConnectionHost {
       });
   }
 
-  unsubscribe(sub: Subscription): void {
+  private unsubscribe(sub: Subscription): void {
     if (sub.closed) return;
     sub.closed = true;
     sub.live = false;
@@ -265,12 +317,14 @@ export class Hub implements BusSink, ConnectionHost {
     }
   }
 
-  private afterDispatch(channel: BoardChannel, entry: RingEntry): void {
+  private afterDispatch(channel: BoardChannel, entry: RingEntry, delivered: number): void {
+    if (entry.seed && this.deps.log.enabled('info'))
+      logReceived(this.deps.log, entry.seed, delivered);
     const effect = entry.effect;
     if (!effect) return;
     if (effect.kind === 'board.deleted') {
       this.deleted.add(channel.boardId);
-      if (this.deleted.size > 100_000) this.deleted.clear();
+      if (this.deleted.size > this.deps.options.deletedBoardsKept) this.deleted.clear();
       for (const sub of [...channel.subs]) this.unsubscribe(sub);
       channel.close();
       this.channels.delete(channel.boardId);
@@ -320,53 +374,10 @@ export class Hub implements BusSink, ConnectionHost {
     }
   }
 
-  // ---- connections ----
-
-  newConnection(ws: ConstructorParameters<typeof Connection>[1]): Connection {
-    const conn = new Connection(this.nextId++, ws, this);
-    this.conns.add(conn);
-    return conn;
-  }
-
-  slowConsumer(conn: Connection): void {
-    if (conn.closing) return;
-    this.deps.log.info(
-      `closing slow consumer ${conn.id} (${conn.ws.bufferedAmount} bytes waiting)`,
-    );
-    // Out of the fan-out loop right away; the close itself happens after it.
-    conn.markClosing();
-    setImmediate(() => this.closeConnection(conn, wsCloseCodes.slowConsumer, 'slow consumer'));
-  }
-
-  closeConnection(conn: Connection, code: number, reason: string): void {
-    this.forget(conn);
-    conn.close(code, reason, this.deps.options.closeGraceMs);
-  }
-
-  /** Drops every trace of a connection (its socket closed or is closing). */
-  forget(conn: Connection): void {
-    conn.markClosing();
-    if (!this.conns.delete(conn)) return;
-    this.allBoards.forget(conn);
-    for (const sub of [...conn.subs.values()]) this.unsubscribe(sub);
-  }
-
-  /** Graceful shutdown: 1001 tells clients to reconnect (to another instance) and resume. */
-  async closeAll(): Promise<void> {
-    this.stopped = true;
-    const sockets = [...this.conns];
-    for (const conn of sockets)
-      this.closeConnection(conn, wsCloseCodes.goingAway, 'server shutting down');
-    const deadline = Date.now() + Math.min(2_000, this.deps.options.closeGraceMs);
-    while (Date.now() < deadline && sockets.some((c) => c.ws.readyState !== c.ws.CLOSED)) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    for (const conn of sockets) if (conn.ws.readyState !== conn.ws.CLOSED) conn.ws.terminate();
-  }
-
+  /** Stops taking signals and announcing presence (shutdown). */
   stop(): void {
+    if (this.stopped) return;
     this.stopped = true;
-    this.maintenance.stop();
     this.presence.stop();
     for (const channel of this.channels.values()) channel.close();
     this.channels.clear();

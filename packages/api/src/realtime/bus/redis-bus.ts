@@ -2,13 +2,13 @@ import { Redis } from 'ioredis';
 import type { Bus, BusSink, EventPublisher, WireEvent } from './bus.js';
 import type { BusNames } from './bus-names.js';
 import { parseWireEvent } from './event-decode.js';
-import type { RealtimeOptions } from './options.js';
+import type { RealtimeOptions } from '../options.js';
 import { parsePresence, type PresenceAnnouncement } from './presence-wire.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 /**
- * BUS=redis (seed 002): one Redis Stream per board, sb:board:<id>, with entry
+ * BUS=redis: one Redis Stream per board, sb:board:<id>, with entry
  * id "<seq>-0" — explicit ids make XADD idempotent (Redis refuses an id not
  * above the stream's last), and "1-0" is valid, so seq 1 works. Streams are
  * trimmed with MAXLEN ~. After the XADDs the relay PUBLISHes

@@ -4,15 +4,17 @@ import {
   DiscardPolicy,
   jetstream,
   type JetStreamClient,
+  type JetStreamManager,
   jetstreamManager,
   RetentionPolicy,
   StorageType,
 } from '@nats-io/jetstream';
+import { backoffDelay, seedTaskEvent } from '@switchboard/core';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Bus, BusSink, EventPublisher, WireEvent } from './bus.js';
 import type { BusNames } from './bus-names.js';
 import { parseWireEvent } from './event-decode.js';
-import type { RealtimeOptions } from './options.js';
+import type { RealtimeOptions } from '../options.js';
 import { parsePresence, type PresenceAnnouncement } from './presence-wire.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
@@ -20,7 +22,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).u
 /**
  * BUS=nats: the relay publishes each event to JetStream (stream SB_BOARDS,
  * subject board.<id>, Nats-Msg-Id = event id, so a re-publish is dropped by
- * the server). Each instance reads the stream with its own ordered,
+ * the server), and each task event also as seed 001's flat JSON on
+ * tasks.created|updated|deleted (stream SB_TASKS) for integrators. Each instance reads the stream with its own ordered,
  * ephemeral consumer that starts at new messages; the client library
  * re-creates it after a reconnect from the last stream sequence it saw, and
  * the hub catches up from the log whatever the stream no longer has.
@@ -68,12 +71,23 @@ export class NatsBus implements Bus, EventPublisher {
     const js = this.js;
     if (!js || !this.up) throw new Error(`NATS is not connected: ${this.lastError}`);
     const subject = this.names.natsSubject(boardId);
-    // Issued in order on one connection, so the stream stores them in order.
-    await Promise.all(
-      events.map((wire) =>
-        js.publish(subject, wire.json, { msgID: wire.event.id, timeout: 2_000 }),
-      ),
-    );
+    const acks: Promise<unknown>[] = [];
+    // Issued in order on one connection, so the streams store them in order.
+    for (const wire of events) {
+      acks.push(js.publish(subject, wire.json, { msgID: wire.event.id, timeout: 2_000 }));
+      // Seed 001's subject for integrators; its own stream, and a message id of
+      // its own, so neither de-duplication swallows the other publication.
+      const seed = seedTaskEvent(wire.event);
+      if (seed) {
+        acks.push(
+          js.publish(this.names.natsTaskSubject(seed.type), JSON.stringify(seed), {
+            msgID: `${wire.event.id}:${seed.type}`,
+            timeout: 2_000,
+          }),
+        );
+      }
+    }
+    await Promise.all(acks);
   }
 
   publishPresence(message: PresenceAnnouncement): void {
@@ -111,7 +125,7 @@ export class NatsBus implements Bus, EventPublisher {
         });
       } catch (err) {
         this.lastError = err instanceof Error ? err.message : String(err);
-        await sleep(Math.min(5_000, 200 * 2 ** Math.min(attempt++, 5)));
+        await sleep(backoffDelay(attempt++, { baseMs: 200, maxMs: 5_000 }));
       }
     }
     const nc = this.nc;
@@ -136,7 +150,7 @@ export class NatsBus implements Bus, EventPublisher {
       } catch (err) {
         this.lastError = err instanceof Error ? err.message : String(err);
         this.warn('setting up the JetStream consumer failed; retrying', err);
-        await sleep(Math.min(5_000, 200 * 2 ** Math.min(attempt++, 5)));
+        await sleep(backoffDelay(attempt++, { baseMs: 200, maxMs: 5_000 }));
       }
     }
     if (this.closed) return;
@@ -146,29 +160,43 @@ export class NatsBus implements Bus, EventPublisher {
 
   private async ensureStream(nc: NatsConnection): Promise<void> {
     const jsm = await jetstreamManager(nc);
-    const config = {
-      name: this.names.natsStream,
-      subjects: [this.names.natsSubjects],
-      retention: RetentionPolicy.Limits,
-      storage: this.options.storage === 'memory' ? StorageType.Memory : StorageType.File,
-      discard: DiscardPolicy.Old,
-      max_age: nanos(this.options.maxAgeMs),
-      duplicate_window: nanos(this.options.duplicateWindowMs),
-      num_replicas: 1,
-    };
-    try {
-      await jsm.streams.info(this.names.natsStream);
-    } catch {
-      try {
-        await jsm.streams.add(config);
-      } catch (err) {
-        // Another instance created it meanwhile.
-        await jsm.streams.info(this.names.natsStream).catch(() => {
-          throw err;
-        });
-      }
-    }
+    await this.ensureOneStream(jsm, this.names.natsStream, this.names.natsSubjects);
+    await this.ensureOneStream(jsm, this.names.natsTasksStream, this.names.natsTaskSubjects);
     this.js = jetstream(nc);
+  }
+
+  /** Creates a stream unless it exists (or another instance creates it meanwhile). */
+  private async ensureOneStream(
+    jsm: JetStreamManager,
+    name: string,
+    subjects: string,
+  ): Promise<void> {
+    try {
+      await jsm.streams.info(name);
+      return;
+    } catch {
+      // Not there yet.
+    }
+    try {
+      await jsm.streams.add({
+        name,
+        subjects: [subjects],
+        retention: RetentionPolicy.Limits,
+        storage: this.options.storage === 'memory' ? StorageType.Memory : StorageType.File,
+        discard: DiscardPolicy.Old,
+        max_age: nanos(this.options.maxAgeMs),
+        duplicate_window: nanos(this.options.duplicateWindowMs),
+        num_replicas: 1,
+      });
+    } catch (err) {
+      // Another instance created it meanwhile, or a stream of the operator's
+      // already captures these subjects (then that one stores them): fine.
+      const found = await jsm.streams.info(name).then(
+        () => true,
+        () => jsm.streams.find(subjects).then(Boolean, () => false),
+      );
+      if (!found) throw err;
+    }
   }
 
   private async consume(nc: NatsConnection): Promise<void> {
@@ -206,7 +234,7 @@ export class NatsBus implements Bus, EventPublisher {
         return;
       } catch (err) {
         this.lastError = err instanceof Error ? err.message : String(err);
-        await sleep(Math.min(5_000, 200 * 2 ** Math.min(attempt++, 5)));
+        await sleep(backoffDelay(attempt++, { baseMs: 200, maxMs: 5_000 }));
       }
     }
   }

@@ -1,12 +1,19 @@
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type ErrorCode, errorCatalog } from '@switchboard/core';
+import { type ErrorCode, errorCatalog, wsSubprotocol } from '@switchboard/core';
 import type { FastifyInstance } from 'fastify';
-import { WebSocketServer } from 'ws';
-import type { Hub } from './hub.js';
-import type { RealtimeService } from './realtime.js';
-import { acceptConnection } from './ws-session.js';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { RealtimeService } from '../service.js';
+
+/** What the upgrade handler hands sockets to. */
+export interface UpgradeEnv {
+  /** False while shutting down: upgrades get 503. */
+  readonly open: boolean;
+  readonly maxPayloadBytes: number;
+  readonly instanceId: string;
+  accept(ws: WebSocket, request: IncomingMessage, url: URL): void;
+}
 
 export const wsPath = '/ws';
 
@@ -42,14 +49,16 @@ function refuseUpgrade(socket: Duplex, status: number, body: string, extra: stri
  * noServer mode, frames capped at maxPayload so a huge one closes with 1009);
  * anything else is refused with a coded JSON body.
  */
-export function upgradeHandler(hub: Hub, instanceId: string) {
+export function upgradeHandler(env: UpgradeEnv) {
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: hub.deps.options.maxPayloadBytes,
+    maxPayload: env.maxPayloadBytes,
     clientTracking: false,
     perMessageDeflate: false,
+    // Ours when offered; any other offer is declined (the handshake then names none).
+    handleProtocols: (protocols) => (protocols.has(wsSubprotocol) ? wsSubprotocol : false),
   });
-  wss.on('headers', (headers) => headers.push(`X-Instance-Id: ${instanceId}`));
+  wss.on('headers', (headers) => headers.push(`X-Instance-Id: ${env.instanceId}`));
   return (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     // A shared function, not a closure: a closure here would keep the request alive with the socket.
     socket.on('error', destroyOnError);
@@ -70,26 +79,23 @@ export function upgradeHandler(hub: Hub, instanceId: string) {
       ]);
       return;
     }
-    if (!hub.open) {
+    if (!env.open) {
       refuseUpgrade(socket, 503, errorBody('SB_ERR_UNAVAILABLE', 'Shutting down; reconnect.'));
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => acceptConnection(hub, ws, request, url));
+    wss.handleUpgrade(request, socket, head, (ws) => env.accept(ws, request, url));
   };
 }
 
 /**
  * Mounts /ws on the app: upgrades go to the real-time layer, a plain GET gets
- * 426 with a coded body, and closing the app first closes every socket with
- * 1001 (upgraded sockets would otherwise hold the HTTP server's close open).
+ * 426 with a coded body. (Closing the app closes every socket with 1001: see
+ * http/graceful-close.ts.)
  */
 export function mountWebSocket(app: FastifyInstance, realtime: RealtimeService): void {
   app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
     realtime.handleUpgrade(request, socket, head),
   );
-  app.addHook('preClose', async () => {
-    await realtime.closeSockets();
-  });
   app.get(wsPath, { config: { public: true }, schema: { hide: true } }, async (_request, reply) => {
     return reply
       .code(426)

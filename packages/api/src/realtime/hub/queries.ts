@@ -1,21 +1,7 @@
 import { sql } from 'kysely';
-import type { Db } from '../store/db.js';
-import { readLog } from '../store/events.js';
-import { toEvent } from '../store/mappers.js';
-import type { WireEvent } from './bus.js';
-import { wireEvent } from './frames.js';
+import type { Db } from '../../store/db.js';
 
 /** The hub's reads. None runs per watcher: per board, per connection set-up, or per poll. */
-
-export async function readWireLog(
-  db: Db,
-  boardId: number,
-  after: number,
-  limit: number,
-): Promise<WireEvent[]> {
-  const rows = await readLog(db, boardId, after, limit);
-  return rows.map((row) => wireEvent(toEvent(row)));
-}
 
 export interface BoardHead {
   id: number;
@@ -74,17 +60,4 @@ export async function memberAddedSeq(
     .where(sql`(payload->'member'->>'user_id')::bigint`, '=', userId)
     .executeTakeFirst();
   return row?.seq ?? undefined;
-}
-
-/** Which of these sessions are still live (not logged out, not expired). */
-export async function liveSessions(db: Db, sessionIds: readonly string[]): Promise<Set<string>> {
-  if (sessionIds.length === 0) return new Set();
-  const rows = await db
-    .selectFrom('sessions')
-    .select('id')
-    .where(sql<boolean>`id = ANY(${[...sessionIds]}::uuid[])`)
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', sql<Date>`now()`)
-    .execute();
-  return new Set(rows.map((row) => row.id));
 }

@@ -1,3 +1,4 @@
+import { backoffDelay } from '@switchboard/core';
 import pg from 'pg';
 
 export interface PgListenerOptions {
@@ -28,6 +29,9 @@ export class PgListener {
   private checkTimer: NodeJS.Timeout | undefined;
   private readonly handlers = new Map<string, Set<Handler>>();
   private readonly reconnectHandlers = new Set<() => void>();
+  /** The barrier round trip on the wire, and the one queued behind it (see barrier). */
+  private barrierInFlight: Promise<void> | undefined;
+  private barrierQueued: Promise<void> | undefined;
   private readonly checkMs: number;
   private readonly maxBackoffMs: number;
 
@@ -70,6 +74,46 @@ export class PgListener {
 
   isConnected(): boolean {
     return this.connected;
+  }
+
+  /**
+   * Resolves once every notification committed before this call has been
+   * handed to the handlers; rejects if the connection is down. It is a round
+   * trip on the LISTEN connection: a notification's commit signals the
+   * listening backend before the notifier is answered, and a backend sends
+   * its pending notifications before it runs the session's next command.
+   * Callers share round trips: one on the wire, at most one queued behind it
+   * (one already sent may predate a caller's commit).
+   */
+  barrier(): Promise<void> {
+    if (this.barrierQueued) return this.barrierQueued;
+    if (!this.barrierInFlight) return this.startBarrier();
+    this.barrierQueued = this.barrierInFlight
+      .catch(() => {})
+      .then(() => {
+        this.barrierQueued = undefined;
+        return this.startBarrier();
+      });
+    return this.barrierQueued;
+  }
+
+  private startBarrier(): Promise<void> {
+    const trip: Promise<void> = this.roundTrip().finally(() => {
+      if (this.barrierInFlight === trip) this.barrierInFlight = undefined;
+    });
+    this.barrierInFlight = trip;
+    return trip;
+  }
+
+  private async roundTrip(): Promise<void> {
+    const client = this.client;
+    if (!client || !this.connected) throw new Error(`LISTEN connection down: ${this.lastError}`);
+    try {
+      await client.query('SELECT 1');
+    } catch (err) {
+      this.lost(client, err);
+      throw err;
+    }
   }
 
   /** The server process of the live connection (tests terminate it to simulate an outage). */
@@ -132,7 +176,7 @@ export class PgListener {
     this.connected = false;
     client.end().catch(() => {});
     if (this.closed || !wasCurrent || this.retryTimer) return;
-    const delay = Math.min(this.maxBackoffMs, 100 * 2 ** Math.min(this.attempts, 8));
+    const delay = backoffDelay(this.attempts, { baseMs: 100, maxMs: this.maxBackoffMs });
     this.attempts += 1;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;

@@ -1,4 +1,6 @@
-import type { EventFrame } from './frames.js';
+import { seedTaskEvent, type SeedTaskEvent } from '@switchboard/core';
+import type { WireEvent } from '../bus/bus.js';
+import { type EventFrame, eventFrame, flatFrame } from '../frames.js';
 
 /** What an event means for who may keep watching its board. */
 export type AccessEffect =
@@ -7,7 +9,22 @@ export type AccessEffect =
 export interface RingEntry {
   seq: number;
   frame: EventFrame;
+  /** Seed 001's task event and its frame, for task events (plain clients get these). */
+  seed: SeedTaskEvent | undefined;
+  flat: EventFrame | undefined;
   effect: AccessEffect | undefined;
+}
+
+/** An event as the channel sends it: framed once per board, whoever the watchers are. */
+export function ringEntry(wire: WireEvent): RingEntry {
+  const seed = seedTaskEvent(wire.event);
+  return {
+    seq: wire.event.seq,
+    frame: eventFrame(wire),
+    seed,
+    flat: seed ? flatFrame(seed) : undefined,
+    effect: accessEffectOf(wire.event),
+  };
 }
 
 /**
@@ -35,7 +52,7 @@ export class FrameRing {
     if (this.length === this.capacity) this.dropOldest();
     this.entries[(this.start + this.length) % this.capacity] = entry;
     this.length += 1;
-    this.bytes += entry.frame.framed.length;
+    this.bytes += entryBytes(entry);
     while (this.bytes > this.maxBytes && this.length > 1) this.dropOldest();
   }
 
@@ -68,11 +85,15 @@ export class FrameRing {
 
   private dropOldest(): void {
     const oldest = this.entries[this.start];
-    if (oldest) this.bytes -= oldest.frame.framed.length;
+    if (oldest) this.bytes -= entryBytes(oldest);
     this.entries[this.start] = undefined;
     this.start = (this.start + 1) % this.capacity;
     this.length -= 1;
   }
+}
+
+function entryBytes(entry: RingEntry): number {
+  return entry.frame.framed.length + (entry.flat?.framed.length ?? 0);
 }
 
 export function accessEffectOf(event: {

@@ -1,13 +1,14 @@
+import { seedTaskEvent } from '@switchboard/core';
 import { type Generated, type Kysely, sql } from 'kysely';
 import pg from 'pg';
-import { eventsChannel } from '../store/board-write.js';
-import type { Db } from '../store/db.js';
-import type { Database } from '../store/schema.js';
+import { eventsChannel } from '../../store/board-write.js';
+import type { Db } from '../../store/db.js';
+import type { Database } from '../../store/schema.js';
 import type { EventPublisher } from './bus.js';
-import type { RealtimeLog } from './hub.js';
-import type { RealtimeOptions } from './options.js';
+import { logPublished, type RealtimeLog } from '../log.js';
+import type { RealtimeOptions } from '../options.js';
 import type { PgListener } from './pg-listener.js';
-import { readWireLog } from './queries.js';
+import { readWireLog } from './wire-log.js';
 
 // The relay's own tables (migration 0002), kept out of the store's schema.
 type RelayTables = {
@@ -222,6 +223,12 @@ export class Relay {
         const last = events.at(-1);
         if (!last) break;
         await this.p.publisher.publish(boardId, events);
+        if (this.p.log.enabled('info')) {
+          for (const wire of events) {
+            const seed = seedTaskEvent(wire.event);
+            if (seed) logPublished(this.p.log, seed, this.p.publisher.key);
+          }
+        }
         await this.db
           .insertInto('relay_cursors')
           .values({ bus: this.p.publisher.key, board_id: boardId, published_seq: last.event.seq })

@@ -1,8 +1,36 @@
+import type { BoardSignal } from '../bus/bus.js';
 import type { BoardChannel } from './board-channel.js';
-import type { BoardSignal } from './bus.js';
-import type { Connection } from './connection.js';
-import type { Hub } from './hub.js';
-import { allLiveBoards, memberAddedSeq, memberships } from './queries.js';
+import type { BoardHead, Membership } from './queries.js';
+import type { Subscriber, Subscription } from './subscription.js';
+import type { TouchRecorder } from './touch-recorder.js';
+
+/** What the all-boards default needs from the hub. */
+export interface AllBoardsHost {
+  /** Delivery starts this long after a connection registers. */
+  readonly graceMs: number;
+  /** Bare hints about unknown boards are gathered this long before one membership query. */
+  readonly discoveryBatchMs: number;
+  /** Bus traffic recorded while a set-up reads the database. */
+  readonly touches: Pick<TouchRecorder, 'begin' | 'end' | 'touchedSince'>;
+  channel(boardId: number): BoardChannel | undefined;
+  /** Every channel's board and lastSeq. */
+  channelHeads(): BoardHead[];
+  ensureChannel(boardId: number, head: number): BoardChannel;
+  isDeleted(boardId: number): boolean;
+  /** A subscription that is not live yet (see Hub.attach). */
+  attach(
+    conn: Subscriber,
+    channel: BoardChannel,
+    explicit: boolean,
+    lastSent: number,
+  ): Subscription;
+  startCatchUp(sub: Subscription): void;
+  unsubscribe(sub: Subscription): void;
+  allLiveBoards(): Promise<BoardHead[]>;
+  memberships(userIds: readonly number[], boardIds?: readonly number[]): Promise<Membership[]>;
+  memberAddedSeq(boardId: number, userId: number): Promise<number | undefined>;
+  warn(message: string, err?: unknown): void;
+}
 
 /**
  * The all-boards default: a connection that has subscribed to nothing gets
@@ -15,26 +43,26 @@ import { allLiveBoards, memberAddedSeq, memberships } from './queries.js';
  */
 export class AllBoards {
   /** Set-up done, accounts mode: by user. */
-  private readonly byUser = new Map<number, Set<Connection>>();
+  private readonly byUser = new Map<number, Set<Subscriber>>();
   /** Set-up done, AUTH_MODE=open. */
-  private readonly shared = new Set<Connection>();
-  private queue: Connection[] = [];
+  private readonly shared = new Set<Subscriber>();
+  private queue: Subscriber[] = [];
   private flushScheduled = false;
   private readonly discoverBoards = new Set<number>();
   private discoverTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly hub: Hub) {}
+  constructor(private readonly host: AllBoardsHost) {}
 
   /** Whether any connection wants boards it has no channel for yet. */
   get active(): boolean {
     return this.shared.size > 0 || this.byUser.size > 0 || this.queue.length > 0;
   }
 
-  register(conn: Connection): void {
+  register(conn: Subscriber): void {
     // Delivery starts after a short grace: a client that subscribes right away
     // must not get all-boards events first. Nothing is lost meanwhile: the
     // subscriptions start at the heads read now and catch up when they go live.
-    const timer = setTimeout(() => this.goLive(conn), this.hub.deps.options.allBoardsGraceMs);
+    const timer = setTimeout(() => this.goLive(conn), this.host.graceMs);
     timer.unref();
     this.queue.push(conn);
     if (this.flushScheduled) return;
@@ -42,18 +70,18 @@ export class AllBoards {
     setImmediate(() => {
       this.flushScheduled = false;
       this.flush().catch((err: unknown) => {
-        this.hub.deps.log.warn('setting up all-boards subscriptions failed', err);
+        this.host.warn('setting up all-boards subscriptions failed', err);
       });
     });
   }
 
-  private goLive(conn: Connection): void {
+  private goLive(conn: Subscriber): void {
     if (conn.closing || conn.mode !== 'all' || conn.defaultLive) return;
     conn.defaultLive = true;
-    for (const sub of [...conn.subs.values()]) if (!sub.explicit) this.hub.startCatchUp(sub);
+    for (const sub of [...conn.subs.values()]) if (!sub.explicit) this.host.startCatchUp(sub);
   }
 
-  forget(conn: Connection): void {
+  forget(conn: Subscriber): void {
     this.shared.delete(conn);
     const userId = conn.userId;
     if (userId !== undefined) {
@@ -65,9 +93,26 @@ export class AllBoards {
   }
 
   /** A connection sent its first subscribe: it leaves the default. */
-  leave(conn: Connection): void {
+  leave(conn: Subscriber): void {
     this.forget(conn);
-    for (const sub of [...conn.subs.values()]) if (!sub.explicit) this.hub.unsubscribe(sub);
+    for (const sub of [...conn.subs.values()]) if (!sub.explicit) this.host.unsubscribe(sub);
+  }
+
+  /**
+   * A connection that got seed 001's flat frames turned out to speak
+   * Switchboard (it sent a message): its default subscriptions start over
+   * from where they began, in Switchboard's frames, so it misses nothing of
+   * what it was sent in the other format and gets nothing twice.
+   */
+  replayFromStart(conn: Subscriber): void {
+    for (const sub of [...conn.subs.values()]) {
+      if (sub.explicit) continue;
+      const channel = this.host.channel(sub.boardId);
+      if (!channel) continue;
+      // Replaces (and so ends) the old one, whose catch-up, if running, stops.
+      const fresh = this.host.attach(conn, channel, false, sub.from);
+      if (conn.defaultLive) this.host.startCatchUp(fresh);
+    }
   }
 
   /** A board this instance has no channel for spoke up. */
@@ -76,7 +121,7 @@ export class AllBoards {
     if (this.shared.size > 0) {
       // Every live board that existed when these connections were set up has a
       // channel; one without is newer than all of them: they get it from seq 1.
-      const channel = this.hub.ensureChannel(boardId, 0);
+      const channel = this.host.ensureChannel(boardId, 0);
       for (const conn of this.shared) this.join(conn, channel, 0);
       channel.signal(signal.seq, signal.events);
       return;
@@ -91,9 +136,9 @@ export class AllBoards {
           const boards = [...this.discoverBoards];
           this.discoverBoards.clear();
           this.discover(boards).catch((err: unknown) => {
-            this.hub.deps.log.warn('membership discovery failed', err);
+            this.host.warn('membership discovery failed', err);
           });
-        }, 10);
+        }, this.host.discoveryBatchMs);
         this.discoverTimer.unref();
       }
       return;
@@ -103,7 +148,7 @@ export class AllBoards {
       if (wire.event.type !== 'member.added') continue;
       const conns = this.byUser.get(wire.event.payload.member.user_id);
       if (!conns) continue;
-      channel ??= this.hub.ensureChannel(boardId, wire.event.seq - 1);
+      channel ??= this.host.ensureChannel(boardId, wire.event.seq - 1);
       for (const conn of conns) this.join(conn, channel, wire.event.seq - 1);
     }
     channel?.signal(signal.seq, signal.events);
@@ -117,59 +162,56 @@ export class AllBoards {
   /** Safety net (and after a bus outage): find boards our all-boards connections should have. */
   async discoverAll(): Promise<void> {
     if (this.shared.size > 0) {
-      for (const board of await allLiveBoards(this.hub.deps.db)) {
-        if (this.hub.channels.has(board.id) || this.hub.isDeleted(board.id)) continue;
+      for (const board of await this.host.allLiveBoards()) {
+        if (this.host.channel(board.id) || this.host.isDeleted(board.id)) continue;
         this.unknownBoard({ boardId: board.id, seq: board.seq });
       }
     }
     if (this.byUser.size > 0) await this.discover(undefined);
   }
 
-  private join(conn: Connection, channel: BoardChannel, lastSent: number): void {
+  private join(conn: Subscriber, channel: BoardChannel, lastSent: number): void {
     if (conn.closing || conn.mode !== 'all' || conn.subs.has(channel.boardId)) return;
-    const sub = this.hub.attach(conn, channel, false, lastSent);
-    if (conn.defaultLive) this.hub.startCatchUp(sub);
+    const sub = this.host.attach(conn, channel, false, lastSent);
+    if (conn.defaultLive) this.host.startCatchUp(sub);
   }
 
   private async flush(): Promise<void> {
     const batch = this.queue.filter((c) => !c.closing && c.mode === 'all' && !c.registered);
     this.queue = [];
     if (batch.length === 0) return;
-    const mark = this.hub.touches.begin();
+    const mark = this.host.touches.begin();
     try {
       const shared = batch.filter((c) => c.sharedAccess);
       const members = batch.filter((c) => !c.sharedAccess);
       if (shared.length > 0) await this.setUpShared(shared, mark);
       if (members.length > 0) await this.setUpMembers(members, mark);
     } finally {
-      this.hub.touches.end();
+      this.host.touches.end();
     }
   }
 
-  private async setUpShared(conns: Connection[], mark: number): Promise<void> {
+  private async setUpShared(conns: Subscriber[], mark: number): Promise<void> {
     // With connections already set up, the channels cover every live board: no query needed.
-    const heads =
-      this.shared.size > 0
-        ? [...this.hub.channels.values()].map((c) => ({ id: c.boardId, seq: c.lastSeq }))
-        : await allLiveBoards(this.hub.deps.db);
+    const heads = this.shared.size > 0 ? this.host.channelHeads() : await this.host.allLiveBoards();
     const known = new Set(heads.map((h) => h.id));
-    const newer = this.hub.touches.touchedSince(mark).filter((id) => !known.has(id));
+    const newer = this.host.touches.touchedSince(mark).filter((id) => !known.has(id));
     for (const conn of conns) {
       if (conn.closing || conn.mode !== 'all') continue;
       for (const head of heads)
-        this.join(conn, this.hub.ensureChannel(head.id, head.seq), head.seq);
+        this.join(conn, this.host.ensureChannel(head.id, head.seq), head.seq);
       // Boards created while we read: from their first event.
       for (const id of newer) {
-        if (!this.hub.isDeleted(id)) this.join(conn, this.hub.ensureChannel(id, 0), 0);
+        if (!this.host.isDeleted(id)) this.join(conn, this.host.ensureChannel(id, 0), 0);
       }
       conn.registered = true;
       this.shared.add(conn);
     }
   }
 
-  private async setUpMembers(conns: Connection[], mark: number): Promise<void> {
+  private async setUpMembers(conns: Subscriber[], mark: number): Promise<void> {
     const userIds = [...new Set(conns.map((c) => c.userId!))];
-    const rows = await memberships(this.hub.deps.db, userIds);
+    const rows = await this.host.memberships(userIds);
     const byUser = new Map<number, typeof rows>();
     for (const row of rows) {
       const list = byUser.get(row.user_id);
@@ -179,7 +221,7 @@ export class AllBoards {
     for (const conn of conns) {
       if (conn.closing || conn.mode !== 'all') continue;
       for (const row of byUser.get(conn.userId!) ?? []) {
-        this.join(conn, this.hub.ensureChannel(row.board_id, row.seq), row.seq);
+        this.join(conn, this.host.ensureChannel(row.board_id, row.seq), row.seq);
       }
       conn.registered = true;
       let set = this.byUser.get(conn.userId!);
@@ -190,7 +232,7 @@ export class AllBoards {
       set.add(conn);
     }
     // A membership that began while we read: the discovery finds where.
-    const touched = this.hub.touches.touchedSince(mark);
+    const touched = this.host.touches.touchedSince(mark);
     if (touched.length > 0) await this.discover(touched);
   }
 
@@ -198,15 +240,14 @@ export class AllBoards {
   private async discover(boardIds: number[] | undefined): Promise<void> {
     const users = [...this.byUser.keys()];
     if (users.length === 0) return;
-    const { db } = this.hub.deps;
-    for (const row of await memberships(db, users, boardIds)) {
+    for (const row of await this.host.memberships(users, boardIds)) {
       const lacking = () =>
         [...(this.byUser.get(row.user_id) ?? [])].filter((c) => !c.subs.has(row.board_id));
-      if (lacking().length === 0 || this.hub.isDeleted(row.board_id)) continue;
-      const added = (await memberAddedSeq(db, row.board_id, row.user_id)) ?? row.seq;
+      if (lacking().length === 0 || this.host.isDeleted(row.board_id)) continue;
+      const added = (await this.host.memberAddedSeq(row.board_id, row.user_id)) ?? row.seq;
       const conns = lacking();
-      if (conns.length === 0 || this.hub.isDeleted(row.board_id)) continue;
-      const channel = this.hub.ensureChannel(row.board_id, added - 1);
+      if (conns.length === 0 || this.host.isDeleted(row.board_id)) continue;
+      const channel = this.host.ensureChannel(row.board_id, added - 1);
       channel.signal(row.seq);
       for (const conn of conns) this.join(conn, channel, added - 1);
     }

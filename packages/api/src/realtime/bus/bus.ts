@@ -1,5 +1,5 @@
 import type { BoardEvent } from '@switchboard/core';
-import type { BusKind } from '../config.js';
+import type { BusKind } from '../../config.js';
 import type { PresenceAnnouncement } from './presence-wire.js';
 
 /** An event together with its JSON text, so it is serialized once however far it travels. */

@@ -1,5 +1,5 @@
-import { eventsChannel } from '../store/board-write.js';
-import type { Db } from '../store/db.js';
+import { eventsChannel } from '../../store/board-write.js';
+import type { Db } from '../../store/db.js';
 import { sql } from 'kysely';
 import type { Bus, BusSink } from './bus.js';
 import type { BusNames } from './bus-names.js';

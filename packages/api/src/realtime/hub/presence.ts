@@ -1,6 +1,6 @@
 import type { PresenceViewer } from '@switchboard/core';
-import type { RealtimeOptions } from './options.js';
-import type { PresenceAnnouncement } from './presence-wire.js';
+import type { RealtimeOptions } from '../options.js';
+import type { PresenceAnnouncement } from '../bus/presence-wire.js';
 
 type Pair = [number, string];
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { sessionCookieName } from '../http/session-cookie.js';
+import { sessionCookieName } from '../../http/session-cookie.js';
 
 export interface UpgradeCredentials {
   token: string | undefined;

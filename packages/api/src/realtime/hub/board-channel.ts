@@ -1,14 +1,14 @@
-import type { WireEvent } from './bus.js';
-import { type AccessEffect, accessEffectOf, FrameRing, type RingEntry } from './frame-ring.js';
-import { eventFrame } from './frames.js';
+import { backoffDelay } from '@switchboard/core';
+import type { WireEvent } from '../bus/bus.js';
+import { type AccessEffect, FrameRing, type RingEntry, ringEntry } from './frame-ring.js';
 import type { Subscription } from './subscription.js';
 
 /** What a channel needs from the hub. */
 export interface ChannelEnv {
   /** Committed events of a board after `after`, oldest first (the log). */
   readLog(boardId: number, after: number, limit: number): Promise<WireEvent[]>;
-  /** An event just went out to the live subscribers; apply what it means for access. */
-  afterDispatch(channel: BoardChannel, entry: RingEntry): void;
+  /** An event just went out to `delivered` live subscribers; apply what it means for access. */
+  afterDispatch(channel: BoardChannel, entry: RingEntry, delivered: number): void;
   /** True when an event the subscription just got ends it (it was removed, the board deleted). */
   endsSubscription(sub: Subscription, effect: AccessEffect): boolean;
   /** Drops a subscription ended by an event met during catch-up. */
@@ -112,12 +112,7 @@ export class BoardChannel {
       }
       for (const wire of rows) {
         if (wire.event.seq <= sub.lastSent) continue;
-        const entry = {
-          seq: wire.event.seq,
-          frame: eventFrame(wire),
-          effect: accessEffectOf(wire.event),
-        };
-        if (!this.deliverCatchUp(sub, entry)) return;
+        if (!this.deliverCatchUp(sub, ringEntry(wire))) return;
       }
       await sub.conn.flushed();
     }
@@ -132,7 +127,8 @@ export class BoardChannel {
   }
 
   private deliverCatchUp(sub: Subscription, entry: RingEntry): boolean {
-    sub.conn.sendControl(entry.frame.payload);
+    const frame = sub.conn.flatFrames ? entry.flat : entry.frame;
+    if (frame) sub.conn.sendControl(frame.payload);
     sub.lastSent = entry.seq;
     if (entry.effect && this.env.endsSubscription(sub, entry.effect)) {
       this.env.dropSubscription(sub);
@@ -163,9 +159,8 @@ export class BoardChannel {
   }
 
   private dispatch(wire: WireEvent): void {
-    const seq = wire.event.seq;
-    this.lastSeq = seq;
-    const entry: RingEntry = { seq, frame: eventFrame(wire), effect: accessEffectOf(wire.event) };
+    const entry = ringEntry(wire);
+    this.lastSeq = entry.seq;
     this.ring.push(entry);
     this.outbox.push(entry);
     if (!this.fanning) this.fanOut();
@@ -182,25 +177,27 @@ export class BoardChannel {
     const { sliceSize } = this.env.limits;
     for (let entry = this.outbox[0]; entry && !this.closed; entry = this.outbox[0]) {
       if (this.subs.size <= sliceSize) {
-        for (const sub of this.subs) this.deliver(sub, entry);
+        let delivered = 0;
+        for (const sub of this.subs) if (this.deliver(sub, entry)) delivered += 1;
         this.outbox.shift();
-        this.env.afterDispatch(this, entry);
+        this.env.afterDispatch(this, entry, delivered);
         continue;
       }
       const current = entry;
       const targets = [...this.subs];
       let i = 0;
+      let delivered = 0;
       const step = (): void => {
         if (this.closed) return;
         const end = Math.min(i + sliceSize, targets.length);
-        for (; i < end; i++) this.deliver(targets[i]!, current);
+        for (; i < end; i++) if (this.deliver(targets[i]!, current)) delivered += 1;
         if (i < targets.length) {
           setImmediate(step);
           return;
         }
         this.fanning = false;
         this.outbox.shift();
-        this.env.afterDispatch(this, current);
+        this.env.afterDispatch(this, current, delivered);
         this.fanOut();
       };
       this.fanning = true;
@@ -209,16 +206,21 @@ export class BoardChannel {
     }
   }
 
-  private deliver(sub: Subscription, entry: RingEntry): void {
+  /** Writes one event to one live subscriber; true when a frame went out. */
+  private deliver(sub: Subscription, entry: RingEntry): boolean {
     const seq = entry.seq;
-    if (!sub.live || seq <= sub.lastSent) return;
+    if (!sub.live || seq <= sub.lastSent) return false;
     if (seq !== sub.lastSent + 1) {
       // Never expected; recover by replaying for this subscription alone.
       void this.catchUp(sub).catch((err: unknown) => this.env.warn('catch-up failed', err));
-      return;
+      return false;
     }
     sub.lastSent = seq;
-    sub.conn.sendLive(entry.frame);
+    // A plain client gets the seed's frame, or nothing for an event the seed had no word for.
+    const frame = sub.conn.flatFrames ? entry.flat : entry.frame;
+    if (!frame) return false;
+    sub.conn.sendLive(frame);
+    return true;
   }
 
   private scheduleFetch(delayMs: number): void {
@@ -247,7 +249,7 @@ export class BoardChannel {
       this.fetching = false;
       this.fetchFailures += 1;
       this.env.warn(`reading the log of board ${this.boardId} failed`, err);
-      const delay = Math.min(5_000, 100 * 2 ** Math.min(this.fetchFailures, 6));
+      const delay = backoffDelay(this.fetchFailures, { baseMs: 100, maxMs: 5_000 });
       this.timer = setTimeout(() => {
         this.timer = undefined;
         void this.fetch();
