@@ -16,7 +16,13 @@ export async function runApi(): Promise<void> {
     throw err;
   }
   const api = await startApi(config);
-  process.send?.({ type: 'listening', port: api.port, instance: config.instanceId });
+  // With a callback, a parent already gone is an error passed to it, not an unhandled 'error' event.
+  process.send?.(
+    { type: 'listening', port: api.port, instance: config.instanceId },
+    undefined,
+    {},
+    () => {},
+  );
   let closing = false;
   const shutdown = async () => {
     if (closing) return;

@@ -40,7 +40,7 @@ export async function runUp(argv: string[]): Promise<void> {
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
     log(`starting embedded PostgreSQL (data in ${path.join(config.dataDir, 'pg')})`);
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir });
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, onRestart: log });
     databaseUrl = await ensureDatabase(embedded.url, 'switchboard');
   }
   const handle = openDatabase(databaseUrl, 2, 'switchboard-up');
@@ -87,6 +87,7 @@ export async function runUp(argv: string[]): Promise<void> {
     stopping = true;
     log(`${signal}: stopping`);
     supervisor.beginStop();
+    embedded?.beginStop();
     await running.proxy?.close().catch(() => {});
     await supervisor.stop();
     await embedded?.stop();
