@@ -8,6 +8,7 @@ import { adminToken, fallbackWebDir, frontDoorConfig, webDistDir } from '../fron
 import { lockDataDir } from '../data-dir-lock.js';
 import { ensureDatabase } from '../database-setup.js';
 import { type EmbeddedDatabase, freePort, startEmbeddedPostgres } from '../embedded-postgres.js';
+import { checkListenersFree, upListeners } from '../up/listeners-free.js';
 import { parseUpConfig, UpConfigError, upUsage } from '../up-config.js';
 
 const log = (line: string) => console.log(`[switchboard] ${line}`);
@@ -34,6 +35,12 @@ export async function runUp(argv: string[]): Promise<void> {
     }
     throw err;
   }
+  // Before a database is created or started: a port in use is found at once.
+  await checkListenersFree(upListeners(config)).catch((err: unknown) => {
+    if (!(err instanceof UpConfigError)) throw err;
+    console.error(`switchboard up: ${err.message}`);
+    process.exit(2);
+  });
   const started = Date.now();
   const unlock = await lockDataDir(config.dataDir);
   let embedded: EmbeddedDatabase | undefined;
