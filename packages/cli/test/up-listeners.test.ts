@@ -51,6 +51,7 @@ describe('switchboard up with a listener it cannot have', () => {
       expect(refused).not.toMatch(/EADDRINUSE|\n\s+at /);
       expect(existsSync(path.join(dir, 'pg'))).toBe(false);
     },
+    90_000,
   );
 
   it('refuses PORT and ADMIN_ADDR on the same port', async () => {
