@@ -89,11 +89,3 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   }
   void reply.code(coded.status).type('application/json; charset=utf-8').send(coded.toBody());
 }
-
-export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
-  const err = sbError(
-    'SB_ERR_ROUTE_NOT_FOUND',
-    `No route ${request.method} ${request.url.split('?')[0]}.`,
-  );
-  void reply.code(err.status).send(err.toBody());
-}
