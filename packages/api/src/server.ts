@@ -12,6 +12,7 @@ import { type Realtime, startRealtime } from './realtime/realtime.js';
 import { ensureOpenModeBoard } from './store/boards.js';
 import { type DatabaseHandle, guardPoolClients, openDatabase } from './store/db.js';
 import { migrateToLatest } from './store/migrate.js';
+import { refuseOpenModeOverAccounts } from './store/open-mode-guard.js';
 import { describeError, whileUnreachable } from './store/unreachable.js';
 import { anonymousUser, signingSecret } from './store/users.js';
 
@@ -68,6 +69,7 @@ export async function createDeps(
       const secret = await signingSecret(db, config.jwtSecret);
       const anonymous = await anonymousUser(db);
       if (config.authMode === 'open') {
+        await refuseOpenModeOverAccounts(db);
         await ensureOpenModeBoard(db, {
           id: anonymous.id,
           username: anonymous.username,

@@ -15,7 +15,12 @@ export async function runApi(): Promise<void> {
     }
     throw err;
   }
-  const api = await startApi(config);
+  // Refusals found in the database (AUTH_MODE=open over accounts) name their variable too.
+  const api = await startApi(config).catch((err: unknown) => {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`switchboard api: ${err.message}`);
+    process.exit(2);
+  });
   // With a callback, a parent already gone is an error passed to it, not an unhandled 'error' event.
   process.send?.(
     { type: 'listening', port: api.port, instance: config.instanceId },
