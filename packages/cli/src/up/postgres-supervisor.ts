@@ -32,6 +32,8 @@ export class PostgresSupervisor {
   private child: ChildProcess | undefined;
   private stopping = false;
   private readonly recent: string[] = [];
+  /** Should this process exit without stopping the server (a crash, process.exit), stop it anyway. */
+  private readonly onProcessExit = () => this.child?.kill('SIGINT');
 
   constructor(private readonly options: PostgresSupervisorOptions) {}
 
@@ -42,7 +44,11 @@ export class PostgresSupervisor {
   /** The first start; fails with the server's last log lines. */
   async start(): Promise<void> {
     await waitForOldBackends(this.options.dataDir, 30_000);
-    await this.spawnOnce();
+    process.once('exit', this.onProcessExit);
+    await this.spawnOnce().catch((err: unknown) => {
+      process.removeListener('exit', this.onProcessExit);
+      throw err;
+    });
   }
 
   /** From now on an exiting server is not restarted (a signal to the whole group may reach it first). */
@@ -53,6 +59,7 @@ export class PostgresSupervisor {
   /** Fast shutdown (SIGINT: sessions are ended, nothing waits for clients); SIGKILL if it hangs. */
   async stop(): Promise<void> {
     this.stopping = true;
+    process.removeListener('exit', this.onProcessExit);
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
