@@ -18,8 +18,12 @@ const tsx = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs'
 const elsewhere = mkdtempSync(path.join(tmpdir(), 'sb-cli-cwd-'));
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ instances: 1, env: { RATE_LIMIT_PER_MINUTE: '0' } });
-}, 120_000);
+  stack = await startStack({
+    instances: 1,
+    env: { RATE_LIMIT_PER_MINUTE: '0' },
+    startTimeoutMs: 150_000,
+  });
+}, 180_000);
 afterAll(async () => {
   await stack?.stop();
   rmSync(elsewhere, { recursive: true, force: true });

@@ -50,7 +50,7 @@ async function check(stream: WriteStream, result: WriteStreamResult, what: strin
 
 describe('the database dies under writes', () => {
   it('up restarts its embedded PostgreSQL after a SIGKILL; instances stay up; nothing acknowledged is lost', async () => {
-    stack = await startStack({ instances: 2, env: { AUTH_MODE: 'open' } });
+    stack = await startStack({ instances: 2, env: { AUTH_MODE: 'open' }, startTimeoutMs: 150_000 });
     const pidFile = path.join(stack.dataDir, 'pg', 'postmaster.pid');
     const postmasterPid = () => Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
     const instances = stack.apiPids();
@@ -78,7 +78,7 @@ describe('the database dies under writes', () => {
     expect(await stack.stop()).toBe(0);
     stack = undefined;
     expect(isAlive(restarted)).toBe(false);
-  }, 240_000);
+  }, 400_000);
 
   it('with DATABASE_URL, a server stopped and started again is found again; nothing acknowledged is lost', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sb-private-pg-'));
@@ -88,6 +88,7 @@ describe('the database dies under writes', () => {
     stack = await startStack({
       instances: 2,
       env: { AUTH_MODE: 'open', DATABASE_URL: privateServer.tcpUrl },
+      startTimeoutMs: 150_000,
     });
     const instances = stack.apiPids();
     const stream = new WriteStream(stack.url, 1);
@@ -105,5 +106,5 @@ describe('the database dies under writes', () => {
 
     expect(stack.apiPids()).toEqual(instances);
     expect(stackTraces(stack.output())).toEqual([]);
-  }, 240_000);
+  }, 400_000);
 });

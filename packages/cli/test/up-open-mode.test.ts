@@ -27,7 +27,7 @@ const isAlive = (pid: number) => {
 
 describe('AUTH_MODE=open on a data directory with accounts', () => {
   it('is refused, naming AUTH_MODE and DATA_DIR, with nothing left running', async () => {
-    stack = await startStack({ dataDir, instances: 1 });
+    stack = await startStack({ dataDir, instances: 1, startTimeoutMs: 150_000 });
     const register = await fetch(`${stack.url}/api/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -48,6 +48,7 @@ describe('AUTH_MODE=open on a data directory with accounts', () => {
       dataDir,
       instances: 1,
       env: { AUTH_MODE: 'open' },
+      startTimeoutMs: 150_000,
     }).then(
       (s) => {
         stack = s;
@@ -64,5 +65,5 @@ describe('AUTH_MODE=open on a data directory with accounts', () => {
     const pidFile = path.join(dataDir, 'pg', 'postmaster.pid');
     if (existsSync(pidFile))
       expect(isAlive(Number(readFileSync(pidFile, 'utf8').split('\n')[0]))).toBe(false);
-  }, 180_000);
+  }, 400_000);
 });
