@@ -8,8 +8,9 @@ import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zo
 import type { AppDeps } from './app-deps.js';
 import { authenticateHook } from './http/authenticate.js';
 import { clientErrorHandler } from './http/client-error.js';
-import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { errorHandler } from './http/error-handler.js';
 import { gracefulClose } from './http/graceful-close.js';
+import { notFoundHandler, RouteMethods, routerOptions } from './http/method-not-allowed.js';
 import { mountWebSocket } from './realtime/ws/endpoint.js';
 import { authRoutes } from './routes/auth.js';
 import { boardRoutes } from './routes/boards.js';
@@ -34,7 +35,7 @@ export async function buildApp(
     bodyLimit: limits.bodyLimitBytes,
     trustProxy: deps.config.trustProxy,
     // Ids in paths are parsed by the schemas; keep Fastify from 404ing odd-but-valid URLs.
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    routerOptions,
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     clientErrorHandler,
@@ -44,7 +45,8 @@ export async function buildApp(
   // Responses are built from typed store results; the schemas document them.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
+  // Before any route: the table it keeps tells a wrong method (405) from an unknown path (404).
+  app.setNotFoundHandler(notFoundHandler(RouteMethods.track(app)));
 
   // Only JSON bodies: anything else is 415 rather than a string the schemas then reject.
   app.removeContentTypeParser('text/plain');

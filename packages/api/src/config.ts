@@ -9,8 +9,10 @@ export type BusKind = (typeof busKinds)[number];
 export interface AuthLimits {
   /** Login attempts per client IP per minute. */
   loginPerIpPerMinute: number;
-  /** Failed logins per username per 15 minutes. */
-  loginFailuresPerUserPer15Min: number;
+  /** Failed logins for one username from one client address per 15 minutes; then that address is refused for it. */
+  loginFailuresPerUserIpPer15Min: number;
+  /** Failed logins for one username from any address per 15 minutes after which its logins slow down (never refused). */
+  loginSlowdownAfterFailures: number;
   /** Registrations per client IP per hour. */
   registerPerIpPerHour: number;
 }
@@ -63,7 +65,8 @@ export const apiDefaults = {
   logLevel: 'info',
   authLimits: {
     loginPerIpPerMinute: 30,
-    loginFailuresPerUserPer15Min: 10,
+    loginFailuresPerUserIpPer15Min: 10,
+    loginSlowdownAfterFailures: 10,
     registerPerIpPerHour: 20,
   },
   poolSize: 10,
@@ -112,8 +115,11 @@ const variables = {
   AUTH_LOGIN_PER_IP_PER_MINUTE: intFrom(1, 1_000_000).default(
     apiDefaults.authLimits.loginPerIpPerMinute,
   ),
-  AUTH_LOGIN_FAILURES_PER_USER: intFrom(1, 1_000_000).default(
-    apiDefaults.authLimits.loginFailuresPerUserPer15Min,
+  AUTH_LOGIN_FAILURES_PER_USER_IP: intFrom(1, 1_000_000).default(
+    apiDefaults.authLimits.loginFailuresPerUserIpPer15Min,
+  ),
+  AUTH_LOGIN_SLOWDOWN_AFTER: intFrom(1, 1_000_000).default(
+    apiDefaults.authLimits.loginSlowdownAfterFailures,
   ),
   AUTH_REGISTER_PER_IP_PER_HOUR: intFrom(1, 1_000_000).default(
     apiDefaults.authLimits.registerPerIpPerHour,
@@ -168,7 +174,8 @@ export function apiConfigFromEnv(env: Record<string, string | undefined>): ApiCo
     logLevel: p.LOG_LEVEL,
     authLimits: {
       loginPerIpPerMinute: p.AUTH_LOGIN_PER_IP_PER_MINUTE,
-      loginFailuresPerUserPer15Min: p.AUTH_LOGIN_FAILURES_PER_USER,
+      loginFailuresPerUserIpPer15Min: p.AUTH_LOGIN_FAILURES_PER_USER_IP,
+      loginSlowdownAfterFailures: p.AUTH_LOGIN_SLOWDOWN_AFTER,
       registerPerIpPerHour: p.AUTH_REGISTER_PER_IP_PER_HOUR,
     },
     poolSize: p.DB_POOL_SIZE,

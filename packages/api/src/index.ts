@@ -22,3 +22,5 @@ export { openDatabase } from './store/db.js';
 export type { Db, DatabaseHandle } from './store/db.js';
 export { migrateToLatest, migrationNames } from './store/migrate.js';
 export { signingSecret } from './store/users.js';
+export { refuseOpenModeOverAccounts } from './store/open-mode-guard.js';
+export { isConnectionError, whileUnreachable } from './store/unreachable.js';

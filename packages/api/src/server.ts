@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import type { AppDeps, Readiness } from './app-deps.js';
 import { buildApp } from './app.js';
 import { AuthRateLimits } from './auth/auth-limits.js';
@@ -11,8 +11,10 @@ import { PgListener } from './realtime/bus/pg-listener.js';
 import type { RealtimeOverrides } from './realtime/options.js';
 import { type Realtime, startRealtime } from './realtime/realtime.js';
 import { ensureOpenModeBoard } from './store/boards.js';
-import { type DatabaseHandle, openDatabase } from './store/db.js';
+import { type DatabaseHandle, guardPoolClients, openDatabase } from './store/db.js';
 import { migrateToLatest } from './store/migrate.js';
+import { refuseOpenModeOverAccounts } from './store/open-mode-guard.js';
+import { describeError, whileUnreachable } from './store/unreachable.js';
 import { anonymousUser, signingSecret } from './store/users.js';
 
 export interface RunningApi {
@@ -41,6 +43,8 @@ export interface CreateOptions {
   realtime?: RealtimeOverrides;
   /** Tests: the LISTEN connection's own database URL (e.g. through a proxy they can cut). */
   listenerUrl?: string;
+  /** Where state changes go (the database lost and found again); silent by default. */
+  logger?: Logger;
 }
 
 /**
@@ -57,16 +61,27 @@ export async function createDeps(
     database ??
     openDatabase(config.databaseUrl, config.poolSize, `switchboard-${config.instanceId}`);
   const { db, pool } = handle;
-  await migrateToLatest(db);
-  const tokens = new TokenService(await signingSecret(db, config.jwtSecret));
-  const anonymous = await anonymousUser(db);
-  if (config.authMode === 'open') {
-    await ensureOpenModeBoard(db, {
-      id: anonymous.id,
-      username: anonymous.username,
-      sharedAccess: true,
-    });
-  }
+  const log = options.logger;
+  // Started during an outage (or restarted by a supervisor in one), wait for
+  // the database quietly instead of exiting into a crash loop.
+  const { secret, anonymous } = await whileUnreachable(
+    async () => {
+      await migrateToLatest(db);
+      const secret = await signingSecret(db, config.jwtSecret);
+      const anonymous = await anonymousUser(db);
+      if (config.authMode === 'open') {
+        await refuseOpenModeOverAccounts(db);
+        await ensureOpenModeBoard(db, {
+          id: anonymous.id,
+          username: anonymous.username,
+          sharedAccess: true,
+        });
+      }
+      return { secret, anonymous };
+    },
+    { log: (line) => log?.warn(line) },
+  );
+  const tokens = new TokenService(secret);
   // One LISTEN connection per instance: bus wake-ups (BUS=pg), the relay, and logouts.
   const listener = new PgListener({
     connectionString: options.listenerUrl ?? config.databaseUrl,
@@ -90,15 +105,22 @@ export async function createDeps(
     connectionTimeoutMillis: 2_000,
     application_name: `switchboard-${config.instanceId}-ready`,
   });
-  probe.on('error', () => {});
+  guardPoolClients(probe);
+  let lastDatabase = 'ok';
   const readiness = async (): Promise<Readiness> => {
     let database: string;
     try {
       await withTimeout(probe.query('SELECT 1'), 2_000);
       database = 'ok';
     } catch (err) {
-      database = err instanceof Error ? err.message : String(err);
+      database = describeError(err);
     }
+    // One line when the database goes away and one when it is back, not one per check.
+    if ((database === 'ok') !== (lastDatabase === 'ok')) {
+      if (database === 'ok') log?.warn('the database answers again: ready');
+      else log?.warn(`the database is unreachable (${database}): not ready`);
+    }
+    lastDatabase = database;
     const bus = realtime.health();
     return { ok: database === 'ok' && bus === 'ok', checks: { database, bus } };
   };
@@ -130,8 +152,11 @@ export async function startApi(
   config: ApiConfig,
   options: CreateOptions = {},
 ): Promise<RunningApi> {
-  const { deps, database, realtime } = await createDeps(config, undefined, options);
   const logger = pino({ level: config.logLevel, base: { instance: config.instanceId } });
+  const { deps, database, realtime } = await createDeps(config, undefined, {
+    logger,
+    ...options,
+  });
   const app = await buildApp(deps, { loggerInstance: logger });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();

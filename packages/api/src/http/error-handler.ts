@@ -1,7 +1,7 @@
 import { CodedError, sbError } from '@switchboard/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { isConnectionError } from '../store/db.js';
+import { describeError, isConnectionError } from '../store/unreachable.js';
 
 interface ValidationIssue {
   path: string;
@@ -22,6 +22,9 @@ function validationIssues(err: FastifyError): ValidationIssue[] {
     return out;
   });
 }
+
+/** What a 503 asks clients to wait: about one health-check round of the proxy in front. */
+export const unavailableRetryAfterSeconds = 2;
 
 /** Maps any error to a coded one. Bad input never becomes a 500. */
 export function toCodedError(err: unknown): CodedError {
@@ -62,7 +65,9 @@ export function toCodedError(err: unknown): CodedError {
     return sbError('SB_ERR_MALFORMED_JSON');
   }
   if (isConnectionError(err))
-    return sbError('SB_ERR_UNAVAILABLE', 'The database is unreachable; retry shortly.');
+    return sbError('SB_ERR_UNAVAILABLE', 'The database is unreachable; retry shortly.', {
+      retry_after: unavailableRetryAfterSeconds,
+    });
   const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
   if (status >= 400 && status < 500) {
     return new CodedError('SB_ERR_BAD_REQUEST', status, fe.message || 'The request is malformed.');
@@ -72,18 +77,15 @@ export function toCodedError(err: unknown): CodedError {
 
 export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const coded = toCodedError(err);
-  if (coded.status >= 500) request.log.error({ err }, 'request failed');
+  // A dependency being down is a state (the instance logs its changes), not a bug: no stack.
+  if (coded.status === 503) request.log.info(`request failed: ${describeError(err)}`);
+  else if (coded.status >= 500) request.log.error({ err }, 'request failed');
   const details = coded.details as { retry_after?: number } | undefined;
-  if (coded.status === 429 && details?.retry_after) {
-    void reply.header('retry-after', String(details.retry_after));
+  if (coded.status === 429 || coded.status === 503) {
+    void reply.header(
+      'retry-after',
+      String(details?.retry_after ?? (coded.status === 503 ? unavailableRetryAfterSeconds : 1)),
+    );
   }
   void reply.code(coded.status).type('application/json; charset=utf-8').send(coded.toBody());
-}
-
-export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
-  const err = sbError(
-    'SB_ERR_ROUTE_NOT_FOUND',
-    `No route ${request.method} ${request.url.split('?')[0]}.`,
-  );
-  void reply.code(err.status).send(err.toBody());
 }

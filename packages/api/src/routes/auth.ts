@@ -72,10 +72,10 @@ export function authRoutes(app: App, deps: AppDeps) {
       const row = await findUserByUsername(db, username);
       const ok = await verifyPassword(row?.password_hash ?? null, password);
       if (!row || !ok) {
-        await authLimits.loginFailed(username);
+        await authLimits.loginFailed(request.ip, username);
         throw sbError('SB_ERR_INVALID_CREDENTIALS');
       }
-      await authLimits.loginSucceeded(username);
+      await authLimits.loginSucceeded(request.ip, username);
       const token = await startSession(row.id, row.username);
       setSessionCookie(request, reply, token);
       return {

@@ -19,18 +19,12 @@ export function healthRoutes(app: App, deps: AppDeps) {
    * bus down an instance still serves every request (events wait in the log
    * and are relayed when the bus returns) and must stay in rotation.
    */
-  app.get(
-    '/ready',
-    { config: { public: true }, schema: { hide: true } },
-    async (request, reply) => {
-      const readiness = await deps.readiness();
-      const databaseOnly = (request.query as { require?: string }).require === 'database';
-      const ok = databaseOnly ? readiness.checks.database === 'ok' : readiness.ok;
-      if (!ok) {
-        const err = sbError('SB_ERR_UNAVAILABLE', 'Not ready.', readiness.checks);
-        return reply.code(503).send(err.toBody());
-      }
-      return { status: readiness.ok ? 'ready' : 'degraded', checks: readiness.checks };
-    },
-  );
+  app.get('/ready', { config: { public: true }, schema: { hide: true } }, async (request) => {
+    const readiness = await deps.readiness();
+    const databaseOnly = (request.query as { require?: string }).require === 'database';
+    const ok = databaseOnly ? readiness.checks.database === 'ok' : readiness.ok;
+    // Through the error handler, so the 503 carries Retry-After like every other.
+    if (!ok) throw sbError('SB_ERR_UNAVAILABLE', 'Not ready.', readiness.checks);
+    return { status: readiness.ok ? 'ready' : 'degraded', checks: readiness.checks };
+  });
 }

@@ -17,6 +17,20 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
+/**
+ * A client that loses its server (restart, crash, pg_terminate_backend) emits
+ * 'error'. pg-pool listens only while the client is idle: one checked out
+ * between two statements of a transaction would throw an unhandled 'error'
+ * and take the process down. Every client gets a listener of its own; the
+ * failed query still rejects, and pg-pool drops the broken client on release.
+ */
+export function guardPoolClients(pool: pg.Pool): void {
+  pool.on('error', () => {});
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
+}
+
 export function openDatabase(
   url: string,
   poolSize = 10,
@@ -29,8 +43,7 @@ export function openDatabase(
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client that loses its server (restart, network) must not crash the process.
-  pool.on('error', () => {});
+  guardPoolClients(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
@@ -53,17 +66,4 @@ export function pgErrorCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string'
     ? err.code
     : undefined;
-}
-
-/** Errors that mean the database is unreachable rather than that the request was wrong. */
-export function isConnectionError(err: unknown): boolean {
-  const code = pgErrorCode(err);
-  if (code === undefined) {
-    const message = err instanceof Error ? err.message : '';
-    return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|timeout exceeded when trying to connect|Connection terminated/i.test(
-      message,
-    );
-  }
-  // Class 08: connection exceptions; 57P01-03: admin shutdown, crash shutdown, cannot connect now.
-  return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03';
 }

@@ -19,8 +19,9 @@ export class MigrationError extends Error {
   constructor(
     message: string,
     readonly results: MigrationResult[] | undefined,
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, { cause });
     this.name = 'MigrationError';
   }
 }
@@ -37,6 +38,7 @@ export async function migrateToLatest(db: Db): Promise<MigrationResult[]> {
     throw new MigrationError(
       `migration ${failed?.migrationName ?? '?'} failed: ${error instanceof Error ? error.message : String(error)}`,
       results,
+      error,
     );
   }
   return results ?? [];

@@ -59,7 +59,8 @@ export class Cluster {
       poolSize: 5,
       authLimits: {
         loginPerIpPerMinute: 10_000,
-        loginFailuresPerUserPer15Min: 10_000,
+        loginFailuresPerUserIpPer15Min: 10_000,
+        loginSlowdownAfterFailures: 10_000,
         registerPerIpPerHour: 10_000,
       },
       ...overrides,

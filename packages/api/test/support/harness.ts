@@ -24,7 +24,8 @@ export async function startHarness(
     databaseUrl: testDb.url,
     authLimits: {
       loginPerIpPerMinute: 1000,
-      loginFailuresPerUserPer15Min: 1000,
+      loginFailuresPerUserIpPer15Min: 1000,
+      loginSlowdownAfterFailures: 1000,
       registerPerIpPerHour: 1000,
     },
     ...overrides,

@@ -7,6 +7,8 @@ import net from 'node:net';
 export class TcpForwarder {
   private readonly sockets = new Set<net.Socket>();
   private paused = false;
+  /** Connections refused while paused (how often a client has tried to reach the server). */
+  refused = 0;
 
   private readonly server: net.Server;
   private port = 0;
@@ -25,6 +27,7 @@ export class TcpForwarder {
 
   private forward(client: net.Socket): void {
     if (this.paused) {
+      this.refused++;
       client.destroy();
       return;
     }

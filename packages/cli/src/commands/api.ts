@@ -1,4 +1,4 @@
-import { apiConfigFromEnv, ConfigError, startApi } from '@switchboard/api';
+import { apiConfigFromEnv, ConfigError, type RunningApi, startApi } from '@switchboard/api';
 
 /**
  * `switchboard api`: one API instance configured from the environment. Under
@@ -16,13 +16,8 @@ export async function runApi(): Promise<void> {
     }
     throw err;
   }
-  const api = await startApi(config);
-  process.send?.({
-    type: 'listening',
-    port: api.port,
-    pid: process.pid,
-    instance: config.instanceId,
-  });
+  // Filled in once started; a signal before that (still waiting for the database) just exits.
+  const running: { api?: RunningApi } = {};
   let closing = false;
   const shutdown = async () => {
     if (closing) return;
@@ -30,11 +25,27 @@ export async function runApi(): Promise<void> {
     // Stop taking requests, let in-flight ones finish, then release the database.
     const force = setTimeout(() => process.exit(0), 10_000);
     force.unref();
-    await api.close().catch(() => {});
+    await running.api?.close().catch(() => {});
     process.exit(0);
   };
+  // Handlers first: start-up may wait a long time for an unreachable database.
   process.on('SIGTERM', () => void shutdown());
   process.on('SIGINT', () => void shutdown());
   // Under `up`, the parent going away (even by SIGKILL) must not leave us running.
   process.on('disconnect', () => void shutdown());
+  if (process.send && !process.connected) void shutdown();
+  // Refusals found in the database (AUTH_MODE=open over accounts) name their variable too.
+  const api = await startApi(config).catch((err: unknown) => {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`switchboard api: ${err.message}`);
+    process.exit(2);
+  });
+  running.api = api;
+  // With a callback, a parent already gone is an error passed to it, not an unhandled 'error' event.
+  process.send?.(
+    { type: 'listening', port: api.port, pid: process.pid, instance: config.instanceId },
+    undefined,
+    {},
+    () => {},
+  );
 }

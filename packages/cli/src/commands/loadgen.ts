@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { formatSimulationReport, runSimulation } from '@switchboard/loadgen';
+import { UpConfigError, upLocation } from '../up-config.js';
 
 const usage = `Usage: switchboard loadgen [options]
 
@@ -8,7 +9,8 @@ The traffic simulator: simulated people open boards and add, move,
 complete and delete tasks at a steady rate; prints what every answer was, how
 long it took (p50/p95/p99 per action) and which backend served it.
 
-  --url URL         target (default http://127.0.0.1:8080)
+  --url URL         target (default http://127.0.0.1:PORT, PORT read as up reads it: 8080)
+  --config FILE     the YAML file up was started with, to read its PORT
   --users N         simulated users, each on a board of their own (default 20)
   --rate N          actions per second across all users (default 50)
   --duration S      seconds (default 30, at most 3600)
@@ -26,7 +28,8 @@ export async function runLoadgen(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      url: { type: 'string', default: 'http://127.0.0.1:8080' },
+      url: { type: 'string' },
+      config: { type: 'string' },
       users: { type: 'string', default: '20' },
       rate: { type: 'string', default: '50' },
       duration: { type: 'string', default: '30' },
@@ -53,11 +56,22 @@ export async function runLoadgen(argv: string[]): Promise<void> {
     }
     return n;
   };
+  let target = values.url;
+  if (target === undefined) {
+    // Where `switchboard up` listens: the same PORT (environment, its --config file, default).
+    try {
+      target = `http://127.0.0.1:${upLocation(process.env, values.config).port}`;
+    } catch (err) {
+      if (!(err instanceof UpConfigError)) throw err;
+      console.error(`switchboard loadgen: ${err.message}`);
+      process.exit(2);
+    }
+  }
   let url: URL;
   try {
-    url = new URL(values.url);
+    url = new URL(target);
   } catch {
-    console.error(`switchboard loadgen: --url is not a URL (got ${values.url})`);
+    console.error(`switchboard loadgen: --url is not a URL (got ${target})`);
     process.exit(2);
   }
   const host = url.hostname;

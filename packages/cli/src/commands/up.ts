@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { migrateToLatest, openDatabase, signingSecret } from '@switchboard/api';
+import { ConfigError } from '@switchboard/api';
 import { startProxy, type RunningProxy } from '@switchboard/proxy';
 import { ApiSupervisor } from '../api-supervisor.js';
 import { buildWeb } from '../build-web.js';
@@ -14,6 +14,8 @@ import {
 import { lockDataDir } from '../data-dir-lock.js';
 import { ensureDatabase } from '../database-setup.js';
 import { type EmbeddedDatabase, freePort, startEmbeddedPostgres } from '../embedded-postgres.js';
+import { checkListenersFree, upListeners } from '../up/listeners-free.js';
+import { prepareDatabase } from '../up/prepare-database.js';
 import { parseUpConfig, UpConfigError, upUsage } from '../up-config.js';
 
 const log = (line: string) => console.log(`[switchboard] ${line}`);
@@ -40,23 +42,30 @@ export async function runUp(argv: string[]): Promise<void> {
     }
     throw err;
   }
+  // Before a database is created or started: a port in use is found at once.
+  await checkListenersFree(upListeners(config)).catch((err: unknown) => {
+    if (!(err instanceof UpConfigError)) throw err;
+    console.error(`switchboard up: ${err.message}`);
+    process.exit(2);
+  });
   const started = Date.now();
   const unlock = await lockDataDir(config.dataDir);
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
     log(`starting embedded PostgreSQL (data in ${path.join(config.dataDir, 'pg')})`);
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir });
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, onRestart: log });
     databaseUrl = await ensureDatabase(embedded.url, 'switchboard');
   }
-  const handle = openDatabase(databaseUrl, 2, 'switchboard-up');
   let jwtSecret: string;
   try {
-    await migrateToLatest(handle.db);
-    // One signing secret for every instance and the proxy's per-user rate limits.
-    jwtSecret = await signingSecret(handle.db, process.env.JWT_SECRET);
-  } finally {
-    await handle.close();
+    jwtSecret = await prepareDatabase(databaseUrl, config.authMode, log);
+  } catch (err) {
+    await embedded?.stop();
+    await unlock();
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`switchboard up: ${err.message}`);
+    process.exit(2);
   }
   let webRoot = config.webRoot ?? webDistDir();
   if (!existsSync(`${webRoot}/index.html`)) {
@@ -93,6 +102,7 @@ export async function runUp(argv: string[]): Promise<void> {
     stopping = true;
     log(`${signal}: stopping`);
     supervisor.beginStop();
+    embedded?.beginStop();
     await running.proxy?.close().catch(() => {});
     await supervisor.stop();
     await embedded?.stop();
