@@ -10,11 +10,16 @@ import { authenticateHook } from './http/authenticate.js';
 import { clientErrorHandler } from './http/client-error.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { mountWebSocket } from './realtime/ws-endpoint.js';
+import { archiveRoutes } from './routes/archive.js';
 import { authRoutes } from './routes/auth.js';
 import { boardRoutes } from './routes/boards.js';
+import { checklistRoutes } from './routes/checklists.js';
 import { columnRoutes } from './routes/columns.js';
+import { commentRoutes } from './routes/comments.js';
+import { customFieldRoutes } from './routes/custom-fields.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { labelRoutes } from './routes/labels.js';
 import { memberRoutes } from './routes/members.js';
 import { taskRoutes } from './routes/tasks.js';
 
@@ -104,6 +109,11 @@ export async function buildApp(
   memberRoutes(app, deps);
   taskRoutes(app, deps);
   eventRoutes(app, deps);
+  commentRoutes(app, deps);
+  checklistRoutes(app, deps);
+  labelRoutes(app, deps);
+  customFieldRoutes(app, deps);
+  archiveRoutes(app, deps);
   if (deps.realtime) mountWebSocket(app, deps.realtime);
   return app;
 }

@@ -1,3 +1,4 @@
+import { limits } from '@switchboard/core';
 import { z } from 'zod';
 
 export const authModes = ['accounts', 'open'] as const;
@@ -36,6 +37,10 @@ export interface ApiConfig {
   authLimits: AuthLimits;
   /** Size of the PostgreSQL connection pool. */
   poolSize: number;
+  /** How long a deleted card stays in the trash (days; fractions for tests). */
+  trashRetentionDays: number;
+  /** How often the job runner looks for due jobs when idle (ms). */
+  jobPollMs: number;
 }
 
 export class ConfigError extends Error {
@@ -92,6 +97,8 @@ const variables = {
   AUTH_LOGIN_FAILURES_PER_USER: intFrom(1, 1_000_000).default(10),
   AUTH_REGISTER_PER_IP_PER_HOUR: intFrom(1, 1_000_000).default(20),
   DB_POOL_SIZE: intFrom(1, 500).default(10),
+  TRASH_RETENTION_DAYS: intFrom(1, 3650).default(limits.trashRetentionDays),
+  JOB_POLL_MS: intFrom(100, 3_600_000).default(5000),
 } as const;
 
 type Parsed = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
@@ -145,6 +152,8 @@ export function apiConfigFromEnv(env: Record<string, string | undefined>): ApiCo
       registerPerIpPerHour: p.AUTH_REGISTER_PER_IP_PER_HOUR,
     },
     poolSize: p.DB_POOL_SIZE,
+    trashRetentionDays: p.TRASH_RETENTION_DAYS,
+    jobPollMs: p.JOB_POLL_MS,
   };
 }
 
@@ -169,6 +178,8 @@ export function apiConfig(overrides: Partial<ApiConfig> & { databaseUrl: string 
       registerPerIpPerHour: 20,
     },
     poolSize: 10,
+    trashRetentionDays: limits.trashRetentionDays,
+    jobPollMs: 5000,
     ...overrides,
   };
 }

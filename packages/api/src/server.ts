@@ -13,11 +13,14 @@ import { ensureOpenModeBoard } from './store/boards.js';
 import { type DatabaseHandle, openDatabase } from './store/db.js';
 import { migrateToLatest } from './store/migrate.js';
 import { anonymousUser, signingSecret } from './store/users.js';
+import { JobRunner } from './jobs/job-runner.js';
+import { jobHandlers } from './jobs/handlers.js';
 
 export interface RunningApi {
   app: FastifyInstance;
   deps: AppDeps;
   realtime: Realtime;
+  jobs: JobRunner;
   url: string;
   port: number;
   close(): Promise<void>;
@@ -51,7 +54,7 @@ export async function createDeps(
   config: ApiConfig,
   database?: DatabaseHandle,
   options: CreateOptions = {},
-): Promise<{ deps: AppDeps; database: DatabaseHandle; realtime: Realtime }> {
+): Promise<{ deps: AppDeps; database: DatabaseHandle; realtime: Realtime; jobs: JobRunner }> {
   const handle =
     database ??
     openDatabase(config.databaseUrl, config.poolSize, `switchboard-${config.instanceId}`);
@@ -107,15 +110,26 @@ export async function createDeps(
     onCommitted: (events) => realtime.committed(events),
     realtime,
   };
+  // Scheduled work (trash purges): every instance runs jobs; each job runs once.
+  const jobLog = pino({ level: config.logLevel, base: { instance: config.instanceId } });
+  const jobs = new JobRunner({
+    db,
+    handlers: jobHandlers(),
+    pollMs: config.jobPollMs,
+    onCommitted: (events) => realtime.committed(events),
+    onError: (err, job) => jobLog.warn({ err, job: job?.id, kind: job?.kind }, 'job failed'),
+  });
+  jobs.start();
   const closing: DatabaseHandle = {
     ...handle,
     close: async () => {
+      await jobs.stop();
       await realtime.stop();
       await probe.end();
       await handle.close();
     },
   };
-  return { deps, database: closing, realtime };
+  return { deps, database: closing, realtime, jobs };
 }
 
 /** Starts one API instance and listens on config.host:config.port (0 picks a free port). */
@@ -123,7 +137,7 @@ export async function startApi(
   config: ApiConfig,
   options: CreateOptions = {},
 ): Promise<RunningApi> {
-  const { deps, database, realtime } = await createDeps(config, undefined, options);
+  const { deps, database, realtime, jobs } = await createDeps(config, undefined, options);
   const logger = pino({ level: config.logLevel, base: { instance: config.instanceId } });
   const app = await buildApp(deps, { loggerInstance: logger });
   await app.listen({ host: config.host, port: config.port });
@@ -133,6 +147,7 @@ export async function startApi(
     app,
     deps,
     realtime,
+    jobs,
     port,
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     close: async () => {

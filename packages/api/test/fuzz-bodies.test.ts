@@ -23,17 +23,30 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-/** Everything a write could touch, in one comparable value. */
+/** Every table a write could touch, whole rows, in one comparable value. */
+const watched = [
+  'users',
+  'sessions',
+  'boards',
+  'board_members',
+  'columns',
+  'tasks',
+  'board_events',
+  'labels',
+  'custom_fields',
+  'comments',
+  'checklists',
+  'checklist_items',
+  'jobs',
+];
+
 async function snapshot() {
+  const parts = watched.map(
+    (table) =>
+      sql`(SELECT coalesce(string_agg(t::text, ';' ORDER BY t::text), '') FROM ${sql.table(table)} t)`,
+  );
   const { rows } = await sql<{ t: string }>`
-    SELECT concat_ws('|',
-      (SELECT count(*) FROM users), (SELECT count(*) FROM sessions),
-      (SELECT string_agg(concat_ws(',', id, title, archived, version, seq), ';' ORDER BY id) FROM boards),
-      (SELECT string_agg(concat_ws(',', id, title, position, wip_limit, version), ';' ORDER BY id) FROM columns),
-      (SELECT string_agg(concat_ws(',', id, column_id, title, description, completed, position,
-          assignee_ids::text, labels::text, due_at, version), ';' ORDER BY id) FROM tasks),
-      (SELECT string_agg(concat_ws(',', board_id, user_id, role), ';' ORDER BY board_id, user_id) FROM board_members),
-      (SELECT count(*) FROM board_events)) AS t`.execute(h.deps.db);
+    SELECT concat_ws('|', ${sql.join(parts)}) AS t`.execute(h.deps.db);
   return rows[0]!.t;
 }
 
