@@ -180,7 +180,7 @@ export function checklistRoutes(app: App, deps: AppDeps) {
         tags,
         summary: 'Turn an item into a card (in its card’s column unless column_id says otherwise)',
         params: idParams,
-        body: convertChecklistItemSchema.optional(),
+        body: convertChecklistItemSchema.nullish(),
         response: { 201: taskSchema, ...errorResponses },
       },
     },

@@ -33,6 +33,9 @@ export function openDatabase(
   });
   // An idle client that loses its server (restart, network) must not crash the process.
   pool.on('error', () => {});
+  // Nor one in use: its query rejects, then the closed socket is also emitted as an
+  // 'error' on the client, which would be uncaught (e.g. pg_terminate_backend mid-transaction).
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
