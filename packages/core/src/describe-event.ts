@@ -23,9 +23,13 @@ export interface EventDescription {
   changes: FieldChange[];
 }
 
-/** Escapes Markdown so user text shows as typed. */
+/**
+ * Escapes Markdown so user text shows as typed within a line: emphasis, code,
+ * links, HTML, headings, tables, strike-through. (Descriptions stay one line,
+ * so list and numbering markers cannot start a block.)
+ */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`).replace(/\s+/g, ' ');
+  return text.replace(/[\\`*_[\]<>#|~]/g, (c) => `\\${c}`).replace(/\s+/g, ' ');
 }
 
 const em = (title: string) => `*${escapeMarkdown(title)}*`;

@@ -83,7 +83,7 @@ describe('describeEvent', () => {
   });
 
   it('escapes what users typed', () => {
-    expect(escapeMarkdown('*bold* [link](x)')).toBe('\\*bold\\* \\[link\\]\\(x\\)');
+    expect(escapeMarkdown('*bold* [link](x) <b>\n#')).toBe('\\*bold\\* \\[link\\](x) \\<b\\> \\#');
     const e = event('task.created', { task: task(5, todo, { title: 'a*b_c' }) });
     expect(describeEvent(e, lookups).text).toBe('alice created *a\\*b\\_c* in To do');
   });
