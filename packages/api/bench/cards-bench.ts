@@ -6,7 +6,7 @@
  * benchmark). Prints medians; not a test, never fails on a number.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
- *     node --conditions=source --import tsx packages/api/bench/cards-bench.ts [--requests 30]
+ *     node --conditions=source --import tsx packages/api/bench/cards-bench.ts [--requests 30] [--chips]
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -15,13 +15,15 @@ import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import { apiConfig } from '../src/config.js';
 import { createDeps } from '../src/server.js';
-import { seedBigBoard, seedComments } from './cards-seed.js';
+import { seedBigBoard, seedCardChips, seedComments } from './cards-seed.js';
 
 const { values } = parseArgs({
   options: {
     requests: { type: 'string', default: '30' },
     tasks: { type: 'string', default: '5000' },
     comments: { type: 'string', default: '500' },
+    /** Also put labels, field values, comment counts and checklist progress on the cards. */
+    chips: { type: 'boolean', default: false },
   },
 });
 const requests = Number(values.requests);
@@ -100,6 +102,7 @@ async function main() {
         tasks,
         ranks: initialRanks(Math.ceil(tasks / board.columns.length)),
       });
+      if (values.chips) await seedCardChips(client, board.id);
       const card = (await post(
         '/api/tasks',
         { board_id: board.id, title: 'A long thread' },
@@ -113,7 +116,7 @@ async function main() {
       });
       const boardTiming = await timeGet(`${base}/api/boards/${board.id}`, token);
       console.log(
-        `GET /api/boards/:id, ${tasks} tasks: median ${boardTiming.median.toFixed(1)} ms, ` +
+        `GET /api/boards/:id, ${tasks} tasks${values.chips ? ' with chips' : ''}: median ${boardTiming.median.toFixed(1)} ms, ` +
           `p90 ${boardTiming.p90.toFixed(1)} ms, ${(boardTiming.bytes / 1024).toFixed(0)} KiB`,
       );
       if (seeded) {
