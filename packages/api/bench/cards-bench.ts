@@ -38,19 +38,29 @@ function p90(samples: number[]): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.9))]!;
 }
 
+/**
+ * Wall time per request, and this process's CPU time per request (API and
+ * client together): less swayed than wall time by other work on the machine.
+ */
 async function timeGet(url: string, token: string) {
   const samples: number[] = [];
+  const cpu: number[] = [];
   let bytes = 0;
   for (let i = 0; i < requests + 5; i++) {
     const started = performance.now();
+    const cpuStart = process.cpuUsage();
     const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
     const body = await res.text();
     const elapsed = performance.now() - started;
+    const used = process.cpuUsage(cpuStart);
     if (res.status !== 200) throw new Error(`GET ${url}: ${res.status} ${body.slice(0, 200)}`);
     bytes = body.length;
-    if (i >= 5) samples.push(elapsed);
+    if (i >= 5) {
+      samples.push(elapsed);
+      cpu.push((used.user + used.system) / 1000);
+    }
   }
-  return { median: median(samples), p90: p90(samples), bytes };
+  return { median: median(samples), p90: p90(samples), cpu: median(cpu), bytes };
 }
 
 async function main() {
@@ -117,13 +127,15 @@ async function main() {
       const boardTiming = await timeGet(`${base}/api/boards/${board.id}`, token);
       console.log(
         `GET /api/boards/:id, ${tasks} tasks${values.chips ? ' with chips' : ''}: median ${boardTiming.median.toFixed(1)} ms, ` +
-          `p90 ${boardTiming.p90.toFixed(1)} ms, ${(boardTiming.bytes / 1024).toFixed(0)} KiB`,
+          `p90 ${boardTiming.p90.toFixed(1)} ms, CPU ${boardTiming.cpu.toFixed(1)} ms, ` +
+          `${(boardTiming.bytes / 1024).toFixed(0)} KiB`,
       );
       if (seeded) {
         const comments = await timeGet(`${base}/api/tasks/${card.id}/comments`, token);
         console.log(
           `GET /api/tasks/:id/comments (first page of ${values.comments}): median ` +
             `${comments.median.toFixed(1)} ms, p90 ${comments.p90.toFixed(1)} ms, ` +
+            `CPU ${comments.cpu.toFixed(1)} ms, ` +
             `${(comments.bytes / 1024).toFixed(0)} KiB`,
         );
       }

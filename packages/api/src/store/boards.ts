@@ -7,6 +7,7 @@ import {
   type ListBoardsQuery,
   type Role,
   sbError,
+  type Task,
   type UpdateBoardInput,
 } from '@switchboard/core';
 import { sql } from 'kysely';
@@ -14,16 +15,17 @@ import type { Actor } from '../auth/actor.js';
 import { accessBoard } from './board-access.js';
 import { appendEvents, type Tx, writeBoard, type WriteResult } from './board-write.js';
 import type { Db } from './db.js';
+import { taskWireSelection } from './task-select.js';
 import {
   type BoardRow,
-  type TaskWithExtras,
+  taskFromRow,
+  type TaskWireRow,
   toBoard,
   toBoardFields,
   toColumn,
   toCustomField,
   toLabel,
   toMember,
-  toTask,
 } from './mappers.js';
 import { checkVersion } from './tasks.js';
 
@@ -148,12 +150,13 @@ export async function getBoardDetail(db: Db, actor: Actor, boardId: number): Pro
           .execute(),
         tx
           .selectFrom('tasks')
-          .selectAll()
+          .select(taskWireSelection)
           .where('board_id', '=', boardId)
           .where('archived_at', 'is', null)
           .where('deleted_at', 'is', null)
           .orderBy('column_id')
           .orderBy('position')
+          .$castTo<TaskWireRow>()
           .execute(),
         tx
           .selectFrom('board_members as m')
@@ -172,20 +175,21 @@ export async function getBoardDetail(db: Db, actor: Actor, boardId: number): Pro
       ]);
       const status = new Map(columns.map((c) => [c.id, c.title]));
       const labelName = new Map(labels.map((l) => [l.id, l.name]));
-      const onBoard: TaskWithExtras[] = [];
+      const onBoard: Task[] = [];
       for (const task of tasks) {
         const title = status.get(task.column_id);
         if (title === undefined) continue; // in an archived column
-        onBoard.push({
-          ...task,
-          status: title,
-          label_names: task.label_ids.flatMap((id) => labelName.get(id) ?? []),
-        });
+        const names: string[] = [];
+        for (const id of task.label_ids) {
+          const name = labelName.get(id);
+          if (name !== undefined) names.push(name);
+        }
+        onBoard.push(taskFromRow(task, title, names));
       }
       return {
         ...toBoard(board, role),
         columns: columns.map(toColumn),
-        tasks: onBoard.map(toTask),
+        tasks: onBoard,
         members: members.map(toMember),
         labels: labels.map(toLabel),
         custom_fields: fields.map(toCustomField),

@@ -28,8 +28,15 @@ import type {
 
 /** Rows as they come from PostgreSQL → objects as they go on the wire. */
 
+const isoForm = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** A timestamp as the wire has it; text already in that form (see isoText) is kept as is. */
 const iso = (value: Date | string): string =>
-  value instanceof Date ? value.toISOString() : new Date(value).toISOString();
+  value instanceof Date
+    ? value.toISOString()
+    : isoForm.test(value)
+      ? value
+      : new Date(value).toISOString();
 
 export type TaskRow = Selectable<TasksTable>;
 export type ColumnRow = Selectable<ColumnsTable>;
@@ -49,19 +56,60 @@ export interface TaskExtras {
 }
 export type TaskWithExtras = TaskRow & TaskExtras;
 
+/** The columns a task's wire form is made of (the trash bookkeeping is not). */
+export const taskWireColumns = [
+  'id',
+  'board_id',
+  'column_id',
+  'title',
+  'description',
+  'completed',
+  'position',
+  'assignee_ids',
+  'label_ids',
+  'due_at',
+  'due_date',
+  'due_time',
+  'due_tz',
+  'start_date',
+  'custom_fields',
+  'comment_count',
+  'checklist_done',
+  'checklist_total',
+  'archived_at',
+  'created_by',
+  'created_at',
+  'updated_at',
+  'version',
+] as const satisfies readonly (keyof TaskRow)[];
+type Timestamps = 'due_at' | 'archived_at' | 'created_at' | 'updated_at';
+/** A task row as the wire form needs it; timestamps may come as ISO text (big boards). */
+export type TaskWireRow = Omit<Pick<TaskRow, (typeof taskWireColumns)[number]>, Timestamps> & {
+  due_at: Date | string | null;
+  archived_at: Date | string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+};
+
 export function toTask(row: TaskWithExtras): Task {
+  return taskFromRow(row, row.status, row.label_names);
+}
+
+/** The wire form from a row and what it takes from other rows (no copies: big boards map 5 000). */
+export function taskFromRow(row: TaskWireRow, status: string, labels: string[]): Task {
   return {
     id: row.id,
     board_id: row.board_id,
     column_id: row.column_id,
-    status: row.status,
+    status,
     title: row.title,
     description: row.description,
     completed: row.completed,
     position: row.position,
-    assignee_ids: row.assignee_ids.map(Number),
-    label_ids: row.label_ids.map(Number),
-    labels: row.label_names,
+    // int8[] is parsed to numbers (db.ts).
+    assignee_ids: row.assignee_ids,
+    label_ids: row.label_ids,
+    labels,
     due_at: row.due_at ? iso(row.due_at) : null,
     due: row.due_date ? { date: row.due_date, time: row.due_time, time_zone: row.due_tz } : null,
     start_date: row.start_date,
