@@ -12,11 +12,16 @@ import { errorHandler } from './http/error-handler.js';
 import { gracefulClose } from './http/graceful-close.js';
 import { notFoundHandler, RouteMethods, routerOptions } from './http/method-not-allowed.js';
 import { mountWebSocket } from './realtime/ws/endpoint.js';
+import { archiveRoutes } from './routes/archive.js';
 import { authRoutes } from './routes/auth.js';
 import { boardRoutes } from './routes/boards.js';
+import { checklistRoutes } from './routes/checklists.js';
 import { columnRoutes } from './routes/columns.js';
+import { commentRoutes } from './routes/comments.js';
+import { customFieldRoutes } from './routes/custom-fields.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { labelRoutes } from './routes/labels.js';
 import { memberRoutes } from './routes/members.js';
 import { taskRoutes } from './routes/tasks.js';
 
@@ -107,6 +112,11 @@ export async function buildApp(
   memberRoutes(app, deps);
   taskRoutes(app, deps);
   eventRoutes(app, deps);
+  commentRoutes(app, deps);
+  checklistRoutes(app, deps);
+  labelRoutes(app, deps);
+  customFieldRoutes(app, deps);
+  archiveRoutes(app, deps);
   const { realtime } = deps;
   if (realtime) mountWebSocket(app, realtime);
   gracefulClose(app, realtime && (() => realtime.closeSockets()));

@@ -1,3 +1,4 @@
+import { limits } from '@switchboard/core';
 import { z } from 'zod';
 import { busPrefixPattern } from './realtime/bus/bus-names.js';
 
@@ -39,6 +40,10 @@ export interface ApiConfig {
   authLimits: AuthLimits;
   /** Size of the PostgreSQL connection pool. */
   poolSize: number;
+  /** How long a deleted card stays in the trash (days; fractions for tests). */
+  trashRetentionDays: number;
+  /** How often the job runner looks for due jobs when idle (ms). */
+  jobPollMs: number;
 }
 
 export class ConfigError extends Error {
@@ -70,6 +75,8 @@ export const apiDefaults = {
     registerPerIpPerHour: 20,
   },
   poolSize: 10,
+  trashRetentionDays: limits.trashRetentionDays,
+  jobPollMs: 5_000,
 } as const satisfies Partial<ApiConfig>;
 
 const intFrom = (min: number, max: number) =>
@@ -125,6 +132,8 @@ const variables = {
     apiDefaults.authLimits.registerPerIpPerHour,
   ),
   DB_POOL_SIZE: intFrom(1, 500).default(apiDefaults.poolSize),
+  TRASH_RETENTION_DAYS: intFrom(1, 3650).default(apiDefaults.trashRetentionDays),
+  JOB_POLL_MS: intFrom(100, 3_600_000).default(apiDefaults.jobPollMs),
 } as const;
 
 type Parsed = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
@@ -179,6 +188,8 @@ export function apiConfigFromEnv(env: Record<string, string | undefined>): ApiCo
       registerPerIpPerHour: p.AUTH_REGISTER_PER_IP_PER_HOUR,
     },
     poolSize: p.DB_POOL_SIZE,
+    trashRetentionDays: p.TRASH_RETENTION_DAYS,
+    jobPollMs: p.JOB_POLL_MS,
   };
 }
 

@@ -16,11 +16,14 @@ import { migrateToLatest } from './store/migrate.js';
 import { refuseOpenModeOverAccounts } from './store/open-mode-guard.js';
 import { describeError, whileUnreachable } from './store/unreachable.js';
 import { anonymousUser, signingSecret } from './store/users.js';
+import { JobRunner } from './jobs/job-runner.js';
+import { jobHandlers } from './jobs/handlers.js';
 
 export interface RunningApi {
   app: FastifyInstance;
   deps: AppDeps;
   realtime: Realtime;
+  jobs: JobRunner;
   url: string;
   port: number;
   close(): Promise<void>;
@@ -56,7 +59,7 @@ export async function createDeps(
   config: ApiConfig,
   database?: DatabaseHandle,
   options: CreateOptions = {},
-): Promise<{ deps: AppDeps; database: DatabaseHandle; realtime: Realtime }> {
+): Promise<{ deps: AppDeps; database: DatabaseHandle; realtime: Realtime; jobs: JobRunner }> {
   const handle =
     database ??
     openDatabase(config.databaseUrl, config.poolSize, `switchboard-${config.instanceId}`);
@@ -135,16 +138,27 @@ export async function createDeps(
     onCommitted: (events) => realtime.committed(events),
     realtime,
   };
+  // Scheduled work (trash purges): every instance runs jobs; each job runs once.
+  const jobLog = log ?? pino({ level: config.logLevel, base: { instance: config.instanceId } });
+  const jobs = new JobRunner({
+    db,
+    handlers: jobHandlers(),
+    pollMs: config.jobPollMs,
+    onCommitted: (events) => realtime.committed(events),
+    onError: (err, job) => jobLog.warn({ err, job: job?.id, kind: job?.kind }, 'job failed'),
+  });
+  jobs.start();
   const closing: DatabaseHandle = {
     ...handle,
     close: async () => {
+      await jobs.stop();
       await realtime.stop();
       await listener.close();
       await probe.end();
       await handle.close();
     },
   };
-  return { deps, database: closing, realtime };
+  return { deps, database: closing, realtime, jobs };
 }
 
 /** Starts one API instance and listens on config.host:config.port (0 picks a free port). */
@@ -153,7 +167,7 @@ export async function startApi(
   options: CreateOptions = {},
 ): Promise<RunningApi> {
   const logger = pino({ level: config.logLevel, base: { instance: config.instanceId } });
-  const { deps, database, realtime } = await createDeps(config, undefined, {
+  const { deps, database, realtime, jobs } = await createDeps(config, undefined, {
     logger,
     ...options,
   });
@@ -165,6 +179,7 @@ export async function startApi(
     app,
     deps,
     realtime,
+    jobs,
     port,
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     close: async () => {

@@ -12,6 +12,13 @@ let alice: Client & { userId: number; username: string };
 let boardId: number;
 let taskId: number;
 let columnId: number;
+let commentId: number;
+let checklistId: number;
+let itemId: number;
+let labelId: number;
+let fieldId: number;
+let selectId: number;
+let trashedId: number;
 
 beforeAll(async () => {
   h = await startHarness('fuzz');
@@ -20,20 +27,52 @@ beforeAll(async () => {
   boardId = board.body.id;
   columnId = board.body.columns[1].id;
   taskId = (await alice.post('/api/tasks', { board_id: boardId, title: 'victim' })).body.id;
+  commentId = (await alice.post(`/api/tasks/${taskId}/comments`, { body: '- [ ] a' })).body.id;
+  const list = (
+    await alice.post(`/api/tasks/${taskId}/checklists`, { title: 'L', items: ['i', 'j'] })
+  ).body;
+  checklistId = list.id;
+  itemId = list.items[0].id;
+  labelId = (await alice.post(`/api/boards/${boardId}/labels`, { name: 'Bug' })).body.id;
+  fieldId = (
+    await alice.post(`/api/boards/${boardId}/custom-fields`, { name: 'N', type: 'number' })
+  ).body.id;
+  selectId = (
+    await alice.post(`/api/boards/${boardId}/custom-fields`, {
+      name: 'S',
+      type: 'single_select',
+      options: [{ name: 'a' }],
+    })
+  ).body.id;
+  trashedId = (await alice.post('/api/tasks', { board_id: boardId, title: 'trashed' })).body.id;
+  await alice.delete(`/api/tasks/${trashedId}`);
 });
 afterAll(async () => h?.close());
 
-/** Everything a write could touch, in one comparable value. */
+/** Every table a write could touch, whole rows, in one comparable value. */
+const watched = [
+  'users',
+  'sessions',
+  'boards',
+  'board_members',
+  'columns',
+  'tasks',
+  'board_events',
+  'labels',
+  'custom_fields',
+  'comments',
+  'checklists',
+  'checklist_items',
+  'jobs',
+];
+
 async function snapshot() {
+  const parts = watched.map(
+    (table) =>
+      sql`(SELECT coalesce(string_agg(t::text, ';' ORDER BY t::text), '') FROM ${sql.table(table)} t)`,
+  );
   const { rows } = await sql<{ t: string }>`
-    SELECT concat_ws('|',
-      (SELECT count(*) FROM users), (SELECT count(*) FROM sessions),
-      (SELECT string_agg(concat_ws(',', id, title, archived, version, seq), ';' ORDER BY id) FROM boards),
-      (SELECT string_agg(concat_ws(',', id, title, position, wip_limit, version), ';' ORDER BY id) FROM columns),
-      (SELECT string_agg(concat_ws(',', id, column_id, title, description, completed, position,
-          assignee_ids::text, labels::text, due_at, version), ';' ORDER BY id) FROM tasks),
-      (SELECT string_agg(concat_ws(',', board_id, user_id, role), ';' ORDER BY board_id, user_id) FROM board_members),
-      (SELECT count(*) FROM board_events)) AS t`.execute(h.deps.db);
+    SELECT concat_ws('|', ${sql.join(parts)}) AS t`.execute(h.deps.db);
   return rows[0]!.t;
 }
 
@@ -84,6 +123,49 @@ const almostValid = fc.record(
     username: text,
     password: text,
     columns: fc.oneof(fc.array(text, { maxLength: 25 }), field),
+    status: fc.oneof(fc.constantFrom('To do', 'done', 'Nope'), text),
+    label_ids: fc.oneof(fc.array(id, { maxLength: 25 }), field),
+    due: fc.oneof(
+      fc.record(
+        {
+          date: fc.oneof(fc.constantFrom('2026-12-24', '2026-02-30', '24.12.2026'), text),
+          time: fc.oneof(fc.constantFrom('17:00', '24:00', '9:00', null), text),
+          time_zone: fc.oneof(fc.constantFrom('Europe/Berlin', 'UTC', 'Mars/Base', null), text),
+        },
+        { requiredKeys: [] },
+      ),
+      field,
+    ),
+    start_date: fc.oneof(fc.constantFrom('2026-01-31', '2026-13-01'), text),
+    custom_fields: fc.oneof(
+      fc.dictionary(fc.oneof(fc.constantFrom('1', '2', '3', 'x', '0'), fc.string()), field, {
+        maxKeys: 4,
+      }),
+      field,
+    ),
+    body: text,
+    checked: field,
+    done: field,
+    checklist_id: id,
+    items: fc.oneof(fc.array(text, { maxLength: 5 }), field),
+    name: text,
+    color: fc.oneof(fc.constantFrom('red', 'blue', 'mauve', '#ff0000'), text),
+    type: fc.oneof(
+      fc.constantFrom('text', 'number', 'date', 'single_select', 'checkbox', 'x'),
+      text,
+    ),
+    options: fc.oneof(
+      fc.array(
+        fc.record(
+          { id: fc.oneof(fc.constantFrom('1', '2', '99'), text), name: text },
+          { requiredKeys: [] },
+        ),
+        {
+          maxLength: 4,
+        },
+      ),
+      field,
+    ),
     extra: field,
   },
   { requiredKeys: [] },
@@ -168,6 +250,102 @@ const routes: {
   },
   {
     method: 'POST',
+    url: () => `/api/tasks/${taskId}/comments`,
+    label: '/api/tasks/:id/comments',
+    valid: () => ({ body: `**hi** @${alice.username}` }),
+  },
+  {
+    method: 'PATCH',
+    url: () => `/api/comments/${commentId}`,
+    label: '/api/comments/:id',
+    valid: () => ({ body: '- [ ] edited' }),
+  },
+  {
+    method: 'PUT',
+    url: () => `/api/comments/${commentId}/task-items/0`,
+    label: '/api/comments/:id/task-items/:index',
+    valid: () => ({ checked: true }),
+  },
+  {
+    method: 'PUT',
+    url: () => `/api/tasks/${taskId}/task-items/0`,
+    label: '/api/tasks/:id/task-items/:index',
+    valid: () => ({ checked: false }),
+  },
+  {
+    method: 'POST',
+    url: () => `/api/tasks/${taskId}/checklists`,
+    label: '/api/tasks/:id/checklists',
+    valid: () => ({ title: 'ok', items: ['a'] }),
+  },
+  {
+    method: 'PATCH',
+    url: () => `/api/checklists/${checklistId}`,
+    label: '/api/checklists/:id',
+    valid: () => ({ title: 'ok' }),
+  },
+  {
+    method: 'POST',
+    url: () => `/api/checklists/${checklistId}/items`,
+    label: '/api/checklists/:id/items',
+    valid: () => ({ title: 'ok', done: true }),
+  },
+  {
+    method: 'PATCH',
+    url: () => `/api/checklist-items/${itemId}`,
+    label: '/api/checklist-items/:id',
+    valid: () => ({ done: true, checklist_id: checklistId }),
+  },
+  {
+    method: 'POST',
+    url: () => `/api/checklist-items/${itemId}/convert`,
+    label: '/api/checklist-items/:id/convert',
+    valid: () => ({ column_id: columnId }),
+  },
+  {
+    method: 'POST',
+    url: () => `/api/boards/${boardId}/labels`,
+    label: '/api/boards/:id/labels',
+    valid: () => ({ name: 'ok', color: 'green' }),
+  },
+  {
+    method: 'PATCH',
+    url: () => `/api/boards/${boardId}/labels/${labelId}`,
+    label: '/api/boards/:id/labels/:id',
+    valid: () => ({ name: 'Bug', color: 'red' }),
+  },
+  {
+    method: 'POST',
+    url: () => `/api/boards/${boardId}/custom-fields`,
+    label: '/api/boards/:id/custom-fields',
+    valid: () => ({ name: 'ok', type: 'single_select', options: [{ name: 'x' }] }),
+  },
+  {
+    method: 'PATCH',
+    url: () => `/api/boards/${boardId}/custom-fields/${selectId}`,
+    label: '/api/boards/:id/custom-fields/:id',
+    valid: () => ({ name: 'S', options: [{ id: '1', name: 'a' }] }),
+  },
+  {
+    method: 'PATCH',
+    url: () => `/api/tasks/${taskId}`,
+    label: '/api/tasks/:id (cards fields)',
+    valid: () => ({
+      status: 'In progress',
+      label_ids: [labelId],
+      due: { date: '2026-12-24', time: '17:00', time_zone: 'Europe/Berlin' },
+      start_date: '2026-12-01',
+      custom_fields: { [fieldId]: 3, [selectId]: 'a' },
+    }),
+  },
+  {
+    method: 'POST',
+    url: () => `/api/boards/${boardId}/trash/${trashedId}/restore`,
+    label: '/api/boards/:id/trash/:id/restore',
+    valid: () => ({}),
+  },
+  {
+    method: 'POST',
     url: () => '/api/auth/register',
     label: '/api/auth/register',
     valid: () => ({ username: 'fuzzer', password: 'long enough password' }),
@@ -205,6 +383,54 @@ describe('fuzzed request bodies', () => {
       );
     });
   }
+
+  it('odd query strings on the listing routes never 5xx', async () => {
+    const value = fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom(
+        '0',
+        '-1',
+        '1,2',
+        `${fieldId}:3`,
+        `${selectId}:a`,
+        `${fieldId}:`,
+        'true',
+        '%00',
+      ),
+    );
+    const key = fc.constantFrom(
+      'label',
+      'field',
+      'status',
+      'due',
+      'archived',
+      'cursor',
+      'order',
+      'limit',
+      'before_seq',
+      'board_id',
+      'page_size',
+      'x',
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(
+          '/api/tasks',
+          `/api/tasks/${taskId}/comments`,
+          `/api/tasks/${taskId}/history`,
+          `/api/boards/${boardId}/activity`,
+        ),
+        fc.array(fc.tuple(key, value), { maxLength: 4 }),
+        async (path, pairs) => {
+          const query = pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+          const res = await alice.get(`${path}?${query}`);
+          expect(res.status, JSON.stringify(res.body)).toBeLessThan(500);
+          if (res.status >= 400) expect(res.body.error.code).toMatch(/^SB_ERR_/);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
 
   it('raw bytes, odd content types and odd path ids never 5xx and change nothing', async () => {
     await fc.assert(

@@ -98,6 +98,39 @@ export const errorCatalog = {
   },
   SB_ERR_NOT_A_MEMBER: { status: 422, message: 'Assignees must be members of the board.' },
   SB_ERR_UNKNOWN_USER: { status: 422, message: 'No user has that username.' },
+  SB_ERR_UNKNOWN_STATUS: {
+    status: 422,
+    message: 'No column of this board has that status (column name).',
+  },
+  SB_ERR_UNKNOWN_LABEL: { status: 422, message: 'That label is not one of this board’s labels.' },
+  SB_ERR_UNKNOWN_FIELD: {
+    status: 422,
+    message: 'That custom field is not one of this board’s fields.',
+  },
+  SB_ERR_INVALID_FIELD_VALUE: {
+    status: 422,
+    message: 'The value does not fit the custom field’s type.',
+  },
+  SB_ERR_NO_SUCH_TASK_ITEM: {
+    status: 422,
+    message: 'The text has no Markdown task-list item with that index.',
+  },
+  SB_ERR_TOO_MANY: {
+    status: 422,
+    message: 'That would go over a limit (labels, fields, checklists or items).',
+  },
+  SB_ERR_NAME_TAKEN: {
+    status: 409,
+    message: 'The board already has a label or field with that name.',
+  },
+  SB_ERR_ARCHIVED: {
+    status: 409,
+    message: 'The card or column is archived; restore it first.',
+  },
+  SB_ERR_NOT_AUTHOR: {
+    status: 403,
+    message: 'Only its author may edit a comment (owners may delete any).',
+  },
   SB_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.' },
   SB_ERR_INTERNAL: { status: 500, message: 'Internal error.' },
   SB_ERR_UNAVAILABLE: { status: 503, message: 'A dependency is unavailable; retry shortly.' },

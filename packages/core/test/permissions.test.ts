@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { type Action, type Role, authorize, can, CodedError } from '../src/index.js';
+import {
+  type Action,
+  authorize,
+  authorizeCommentDelete,
+  authorizeCommentEdit,
+  can,
+  CodedError,
+  type Role,
+} from '../src/index.js';
 
 const expected: Record<Action, Role[]> = {
   'board.read': ['owner', 'editor', 'viewer'],
@@ -9,6 +17,12 @@ const expected: Record<Action, Role[]> = {
   'member.manage': ['owner'],
   'column.write': ['owner', 'editor'],
   'task.write': ['owner', 'editor'],
+  'comment.write': ['owner', 'editor'],
+  'comment.moderate': ['owner'],
+  'label.manage': ['owner', 'editor'],
+  'field.manage': ['owner', 'editor'],
+  'trash.restore': ['owner', 'editor'],
+  'trash.empty': ['owner'],
 };
 
 describe('permissions', () => {
@@ -35,4 +49,27 @@ describe('permissions', () => {
       }
     });
   }
+});
+
+describe('comment permissions', () => {
+  const code = (fn: () => void) => {
+    try {
+      fn();
+      return 'ok';
+    } catch (err) {
+      return (err as CodedError).code;
+    }
+  };
+  it('only the author edits, and only with write access', () => {
+    expect(code(() => authorizeCommentEdit('editor', 5, 5))).toBe('ok');
+    expect(code(() => authorizeCommentEdit('owner', 5, 6))).toBe('SB_ERR_NOT_AUTHOR');
+    expect(code(() => authorizeCommentEdit('viewer', 5, 5))).toBe('SB_ERR_FORBIDDEN');
+    expect(code(() => authorizeCommentEdit(null, 5, 5))).toBe('SB_ERR_NOT_FOUND');
+  });
+  it('authors delete their own; owners delete any', () => {
+    expect(code(() => authorizeCommentDelete('editor', 5, 5))).toBe('ok');
+    expect(code(() => authorizeCommentDelete('owner', 5, 6))).toBe('ok');
+    expect(code(() => authorizeCommentDelete('editor', 5, 6))).toBe('SB_ERR_NOT_AUTHOR');
+    expect(code(() => authorizeCommentDelete('viewer', 5, 5))).toBe('SB_ERR_FORBIDDEN');
+  });
 });

@@ -1,15 +1,39 @@
 import {
+  activityPageSchema,
+  activityQuerySchema,
   createTaskSchema,
+  idParamSchema,
   listTasksQuerySchema,
   taskPageSchema,
   taskSchema,
+  tickTaskItemSchema,
   updateTaskSchema,
 } from '@switchboard/core';
+import { z } from 'zod';
 import type { AppDeps } from '../app-deps.js';
 import { actorOf } from '../http/authenticate.js';
 import { etag, ifMatchVersion } from '../http/if-match.js';
-import { createTask, deleteTask, getTask, listTasks, updateTask } from '../store/tasks.js';
+import { taskHistory } from '../store/activity.js';
+import { listTasks } from '../store/task-query.js';
+import {
+  createTask,
+  getTask,
+  setTaskLabel,
+  tickDescriptionItem,
+  updateTask,
+} from '../store/tasks.js';
+import { trashTask } from '../store/trash.js';
 import { type App, committed, errorResponses, idParams, noContent, typed } from './helpers.js';
+
+export const taskItemParams = z.strictObject({
+  id: idParamSchema,
+  index: z
+    .string()
+    .regex(/^\d{1,4}$/, 'must be an item index (0, 1, 2, …)')
+    .transform(Number)
+    .meta({ description: 'Which task-list item, counted from 0 in document order' }),
+});
+const labelParams = z.strictObject({ id: idParamSchema, labelId: idParamSchema });
 
 export function taskRoutes(app: App, deps: AppDeps) {
   const r = typed(app);
@@ -22,7 +46,7 @@ export function taskRoutes(app: App, deps: AppDeps) {
       schema: {
         tags,
         summary:
-          'Create a task (first column and last place unless column_id/after_id/before_id say otherwise)',
+          'Create a task (first column and last place unless column_id/status/after_id/before_id say otherwise)',
         body: createTaskSchema,
         response: { 201: taskSchema, ...errorResponses },
       },
@@ -38,7 +62,8 @@ export function taskRoutes(app: App, deps: AppDeps) {
     {
       schema: {
         tags,
-        summary: 'Tasks of the boards I can read, filtered and paged',
+        summary:
+          'Tasks of the boards I can read, filtered (column, status, label, field, due) and paged',
         querystring: listTasksQuerySchema,
         response: { 200: taskPageSchema, ...errorResponses },
       },
@@ -51,7 +76,7 @@ export function taskRoutes(app: App, deps: AppDeps) {
     {
       schema: {
         tags,
-        summary: 'One task',
+        summary: 'One task (archived ones too; not one in the trash)',
         params: idParams,
         response: { 200: taskSchema, ...errorResponses },
       },
@@ -66,7 +91,7 @@ export function taskRoutes(app: App, deps: AppDeps) {
     schema: {
       tags,
       summary:
-        'Change a task; a move names column_id and/or after_id/before_id. Send If-Match or version to refuse stale writes (409).',
+        'Change a task; a move names column_id (or status) and/or after_id/before_id; archived: true|false on its own archives or restores. Send If-Match or version to refuse stale writes (409).',
       params: idParams,
       body: updateTaskSchema,
       response: { 200: taskSchema, ...errorResponses },
@@ -90,13 +115,100 @@ export function taskRoutes(app: App, deps: AppDeps) {
 
   r.delete(
     '/api/tasks/:id',
-    { schema: { tags, summary: 'Delete a task', params: idParams, response: noContent } },
+    {
+      schema: {
+        tags,
+        summary:
+          'Delete a task: it goes to the board’s trash (restorable until purged), and is gone from the task routes',
+        params: idParams,
+        response: noContent,
+      },
+    },
     async (request, reply) => {
       committed(
         deps,
-        await deleteTask(db, actorOf(request), request.params.id, ifMatchVersion(request)),
+        await trashTask(
+          db,
+          actorOf(request),
+          request.params.id,
+          ifMatchVersion(request),
+          deps.config.trashRetentionDays * 86_400_000,
+        ),
       );
       return reply.code(204).send(null);
     },
+  );
+
+  r.put(
+    '/api/tasks/:id/task-items/:index',
+    {
+      schema: {
+        tags,
+        summary:
+          'Tick or untick the n-th Markdown task-list item (- [ ] …) of the description; If-Match or version refuses stale writes',
+        params: taskItemParams,
+        body: tickTaskItemSchema,
+        response: { 200: taskSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const task = committed(
+        deps,
+        await tickDescriptionItem(
+          db,
+          actorOf(request),
+          request.params.id,
+          request.params.index,
+          request.body,
+          ifMatchVersion(request),
+        ),
+      );
+      return reply.header('etag', etag(task.version)).send(task);
+    },
+  );
+
+  for (const [method, on] of [
+    ['put', true],
+    ['delete', false],
+  ] as const) {
+    r[method](
+      '/api/tasks/:id/labels/:labelId',
+      {
+        schema: {
+          tags,
+          summary: on ? 'Put a board label on a task' : 'Take a label off a task',
+          params: labelParams,
+          response: { 200: taskSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const task = committed(
+          deps,
+          await setTaskLabel(db, actorOf(request), request.params.id, request.params.labelId, on),
+        );
+        return reply.header('etag', etag(task.version)).send(task);
+      },
+    );
+  }
+
+  r.get(
+    '/api/tasks/:id/history',
+    {
+      schema: {
+        tags,
+        summary: 'The task’s history from the event log, newest first, in human words',
+        params: idParams,
+        querystring: activityQuerySchema,
+        response: { 200: activityPageSchema, ...errorResponses },
+      },
+    },
+    async (request) =>
+      taskHistory(
+        db,
+        actorOf(request),
+        request.params.id,
+        request.query.before_seq,
+        request.query.limit,
+      ),
   );
 }

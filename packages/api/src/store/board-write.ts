@@ -87,14 +87,27 @@ export async function writeBoard<T>(
   fn: (ctx: WriteContext) => Promise<T>,
   options: { allowArchived?: boolean } = {},
 ): Promise<WriteResult<T>> {
-  return db.transaction().execute(async (tx) => {
-    const { board, role } = await accessBoard(tx, boardId, actor, action, {
-      lock: true,
-      allowArchived: options.allowArchived ?? false,
-    });
-    const drafts: EventDraft[] = [];
-    const result = await fn({ tx, board, role, actor, emit: (event) => drafts.push(event) });
-    const events = await appendEvents(tx, boardId, actor.id, drafts);
-    return { result, events };
+  return db.transaction().execute((tx) => writeBoardIn(tx, boardId, actor, action, fn, options));
+}
+
+/**
+ * The same unit inside a transaction the caller owns (a job that must commit
+ * its work and its own completion together). The caller commits.
+ */
+export async function writeBoardIn<T>(
+  tx: Tx,
+  boardId: number,
+  actor: Actor,
+  action: Action,
+  fn: (ctx: WriteContext) => Promise<T>,
+  options: { allowArchived?: boolean } = {},
+): Promise<WriteResult<T>> {
+  const { board, role } = await accessBoard(tx, boardId, actor, action, {
+    lock: true,
+    allowArchived: options.allowArchived ?? false,
   });
+  const drafts: EventDraft[] = [];
+  const result = await fn({ tx, board, role, actor, emit: (event) => drafts.push(event) });
+  const events = await appendEvents(tx, boardId, actor.id, drafts);
+  return { result, events };
 }

@@ -7,6 +7,7 @@ import {
   type ListBoardsQuery,
   type Role,
   sbError,
+  type Task,
   type UpdateBoardInput,
 } from '@switchboard/core';
 import { sql } from 'kysely';
@@ -14,7 +15,18 @@ import type { Actor } from '../auth/actor.js';
 import { accessBoard } from './board-access.js';
 import { appendEvents, type Tx, writeBoard, type WriteResult } from './board-write.js';
 import type { Db } from './db.js';
-import { type BoardRow, toBoard, toBoardFields, toColumn, toMember, toTask } from './mappers.js';
+import { taskWireSelection } from './task-select.js';
+import {
+  type BoardRow,
+  taskFromRow,
+  type TaskWireRow,
+  toBoard,
+  toBoardFields,
+  toColumn,
+  toCustomField,
+  toLabel,
+  toMember,
+} from './mappers.js';
 import { checkVersion } from './tasks.js';
 
 /** Owner membership, starting columns and the opening events of a board just inserted. */
@@ -52,6 +64,8 @@ async function fillNewBoard(
       columns: wireColumns,
       tasks: [],
       members: [wireMember],
+      labels: [],
+      custom_fields: [],
     },
     events,
   };
@@ -116,7 +130,9 @@ export async function listBoards(db: Db, actor: Actor, query: ListBoardsQuery): 
 
 /**
  * The whole board read in one REPEATABLE READ snapshot, so its seq matches its
- * contents exactly (WebSocket snapshots rely on that).
+ * contents exactly (WebSocket snapshots rely on that). Archived columns and
+ * cards, and cards in the trash, are left out; a card's status and label
+ * names come from the columns and labels read here, not per row.
  */
 export async function getBoardDetail(db: Db, actor: Actor, boardId: number): Promise<BoardDetail> {
   return db
@@ -125,19 +141,23 @@ export async function getBoardDetail(db: Db, actor: Actor, boardId: number): Pro
     .setAccessMode('read only')
     .execute(async (tx) => {
       const { board, role } = await accessBoard(tx, boardId, actor, 'board.read');
-      const [columns, tasks, members] = await Promise.all([
+      const [columns, tasks, members, labels, fields] = await Promise.all([
         tx
           .selectFrom('columns')
           .selectAll()
           .where('board_id', '=', boardId)
+          .where('archived_at', 'is', null)
           .orderBy('position')
           .execute(),
         tx
           .selectFrom('tasks')
-          .selectAll()
+          .select(taskWireSelection)
           .where('board_id', '=', boardId)
+          .where('archived_at', 'is', null)
+          .where('deleted_at', 'is', null)
           .orderBy('column_id')
           .orderBy('position')
+          .$castTo<TaskWireRow>()
           .execute(),
         tx
           .selectFrom('board_members as m')
@@ -146,12 +166,34 @@ export async function getBoardDetail(db: Db, actor: Actor, boardId: number): Pro
           .where('m.board_id', '=', boardId)
           .orderBy('m.added_at')
           .execute(),
+        tx.selectFrom('labels').selectAll().where('board_id', '=', boardId).orderBy('id').execute(),
+        tx
+          .selectFrom('custom_fields')
+          .selectAll()
+          .where('board_id', '=', boardId)
+          .orderBy('id')
+          .execute(),
       ]);
+      const status = new Map(columns.map((c) => [c.id, c.title]));
+      const labelName = new Map(labels.map((l) => [l.id, l.name]));
+      const onBoard: Task[] = [];
+      for (const task of tasks) {
+        const title = status.get(task.column_id);
+        if (title === undefined) continue; // in an archived column
+        const names: string[] = [];
+        for (const id of task.label_ids) {
+          const name = labelName.get(id);
+          if (name !== undefined) names.push(name);
+        }
+        onBoard.push(taskFromRow(task, title, names));
+      }
       return {
         ...toBoard(board, role),
         columns: columns.map(toColumn),
-        tasks: tasks.map(toTask),
+        tasks: onBoard,
         members: members.map(toMember),
+        labels: labels.map(toLabel),
+        custom_fields: fields.map(toCustomField),
       };
     });
 }
@@ -218,6 +260,8 @@ export async function deleteBoard(
       // The board row stays as a tombstone so the log keeps its final event.
       await tx.deleteFrom('tasks').where('board_id', '=', boardId).execute();
       await tx.deleteFrom('columns').where('board_id', '=', boardId).execute();
+      await tx.deleteFrom('labels').where('board_id', '=', boardId).execute();
+      await tx.deleteFrom('custom_fields').where('board_id', '=', boardId).execute();
       await tx
         .updateTable('boards')
         .set({ deleted_at: sql`now()`, updated_at: sql`now()`, version: sql`version + 1` })

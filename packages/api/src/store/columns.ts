@@ -10,18 +10,21 @@ import { generateNKeysBetween } from 'fractional-indexing';
 import { sql } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import { accessBoard } from './board-access.js';
-import { type Tx, writeBoard, type WriteResult } from './board-write.js';
+import { type Tx, type WriteContext, writeBoard, type WriteResult } from './board-write.js';
 import type { Db } from './db.js';
-import { toColumn, toTask, type TaskRow } from './mappers.js';
+import { type ColumnRow, toColumn, toTask, type TaskWithExtras } from './mappers.js';
 import { placeAmongSiblings } from './placement.js';
+import { taskExtras, taskExtrasSql } from './task-select.js';
 import { checkVersion } from './tasks.js';
 
+/** The board's columns in order (archived ones are listed under /archived). */
 export async function listColumns(db: Db, actor: Actor, boardId: number): Promise<Column[]> {
   await accessBoard(db, boardId, actor, 'board.read');
   const rows = await db
     .selectFrom('columns')
     .selectAll()
     .where('board_id', '=', boardId)
+    .where('archived_at', 'is', null)
     .orderBy('position')
     .execute();
   return rows.map(toColumn);
@@ -66,6 +69,37 @@ export async function createColumn(
   });
 }
 
+/** Archives a column (it and its cards leave the board) or brings it back with them. */
+async function archiveColumn(ctx: WriteContext, current: ColumnRow, archived: boolean) {
+  if ((current.archived_at !== null) === archived) return toColumn(current);
+  const row = await ctx.tx
+    .updateTable('columns')
+    .set({
+      archived_at: archived ? sql`now()` : null,
+      version: sql`version + 1`,
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', current.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const column = toColumn(row);
+  if (archived) {
+    ctx.emit({ type: 'column.archived', payload: { column } });
+  } else {
+    const tasks = await ctx.tx
+      .selectFrom('tasks')
+      .selectAll('tasks')
+      .select(taskExtras)
+      .where('tasks.column_id', '=', current.id)
+      .where('tasks.archived_at', 'is', null)
+      .where('tasks.deleted_at', 'is', null)
+      .orderBy('tasks.position')
+      .execute();
+    ctx.emit({ type: 'column.unarchived', payload: { column, tasks: tasks.map(toTask) } });
+  }
+  return column;
+}
+
 export async function updateColumn(
   db: Db,
   actor: Actor,
@@ -74,9 +108,16 @@ export async function updateColumn(
   input: UpdateColumnInput,
   ifMatch: number | undefined,
 ): Promise<WriteResult<Column>> {
-  return writeBoard(db, boardId, actor, 'column.write', async ({ tx, emit }) => {
+  return writeBoard(db, boardId, actor, 'column.write', async (ctx) => {
+    const { tx, emit } = ctx;
     const current = await lockedColumn(tx, boardId, columnId);
     checkVersion(ifMatch ?? input.version, current, toColumn);
+    if (input.archived !== undefined) return archiveColumn(ctx, current, input.archived);
+    if (current.archived_at !== null) {
+      throw sbError('SB_ERR_ARCHIVED', 'The column is archived; restore it first.', {
+        column_id: columnId,
+      });
+    }
     const set: { title?: string; wip_limit?: number | null; position?: string } = {};
     const changed: string[] = [];
     if (input.title !== undefined && input.title !== current.title) {
@@ -106,11 +147,20 @@ export async function updateColumn(
       .returningAll()
       .executeTakeFirstOrThrow();
     const column = toColumn(row);
-    emit({ type: 'column.updated', payload: { column, changed } });
+    const before = toColumn(current);
+    const changes = Object.fromEntries(
+      changed.map((f) => [f, { from: before[f as keyof Column], to: column[f as keyof Column] }]),
+    );
+    emit({ type: 'column.updated', payload: { column, changed, changes } });
     return column;
   });
 }
 
+/**
+ * Deletes a column. Its cards on the board go to `moveTo` (required when
+ * there are any); its archived and trashed cards follow them, or go to the
+ * board's first other column, so they can still be restored.
+ */
 export async function deleteColumn(
   db: Db,
   actor: Actor,
@@ -122,20 +172,22 @@ export async function deleteColumn(
   return writeBoard(db, boardId, actor, 'column.write', async ({ tx, emit }) => {
     const current = await lockedColumn(tx, boardId, columnId);
     checkVersion(ifMatch, current, toColumn);
-    const tasks = await tx
+    const all = await tx
       .selectFrom('tasks')
-      .select(['id'])
+      .select(['id', 'archived_at', 'deleted_at'])
       .where('column_id', '=', columnId)
       .orderBy('position')
       .execute();
-    let movedTasks: Task[] = [];
-    if (tasks.length > 0) {
-      if (moveTo === undefined) {
-        throw sbError('SB_ERR_COLUMN_NOT_EMPTY', undefined, {
-          column_id: columnId,
-          tasks: tasks.length,
-        });
-      }
+    const live = all.filter((t) => t.archived_at === null && t.deleted_at === null);
+    const hidden = all.filter((t) => t.archived_at !== null || t.deleted_at !== null);
+    if (live.length > 0 && moveTo === undefined) {
+      throw sbError('SB_ERR_COLUMN_NOT_EMPTY', undefined, {
+        column_id: columnId,
+        tasks: live.length,
+      });
+    }
+    let destination: number | undefined;
+    if (moveTo !== undefined && all.length > 0) {
       if (moveTo === columnId) {
         throw sbError('SB_ERR_UNKNOWN_COLUMN', 'move_to must name another column.', {
           move_to: moveTo,
@@ -146,38 +198,67 @@ export async function deleteColumn(
         .selectAll()
         .where('id', '=', moveTo)
         .where('board_id', '=', boardId)
+        .where('archived_at', 'is', null)
         .executeTakeFirst();
       if (!target) throw sbError('SB_ERR_UNKNOWN_COLUMN', undefined, { move_to: moveTo });
-      const last = await tx
-        .selectFrom('tasks')
-        .select(['position'])
-        .where('column_id', '=', moveTo)
-        .orderBy('position', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      if (target.wip_limit !== null) {
+      if (target.wip_limit !== null && live.length > 0) {
         const { count } = await tx
           .selectFrom('tasks')
           .select((eb) => eb.fn.countAll<number>().as('count'))
           .where('column_id', '=', moveTo)
+          .where('archived_at', 'is', null)
+          .where('deleted_at', 'is', null)
           .executeTakeFirstOrThrow();
-        if (Number(count) + tasks.length > target.wip_limit) {
+        if (Number(count) + live.length > target.wip_limit) {
           throw sbError('SB_ERR_WIP_LIMIT_REACHED', undefined, {
             column_id: moveTo,
             wip_limit: target.wip_limit,
           });
         }
       }
+      destination = moveTo;
+    } else if (hidden.length > 0) {
+      const other = await tx
+        .selectFrom('columns')
+        .select('id')
+        .where('board_id', '=', boardId)
+        .where('id', '!=', columnId)
+        .orderBy(sql`archived_at IS NOT NULL`)
+        .orderBy('position')
+        .limit(1)
+        .executeTakeFirst();
+      if (!other) {
+        throw sbError(
+          'SB_ERR_COLUMN_NOT_EMPTY',
+          'The column holds archived or trashed cards and the board has no other column for them.',
+          { column_id: columnId, hidden_tasks: hidden.length },
+        );
+      }
+      destination = other.id;
+    }
+    let movedTasks: Task[] = [];
+    if (destination !== undefined) {
+      const last = await tx
+        .selectFrom('tasks')
+        .select(['position'])
+        .where('column_id', '=', destination)
+        .orderBy('position', 'desc')
+        .limit(1)
+        .executeTakeFirst();
       // Keep their order, after the target's last task: one statement for all of them.
-      const keys = generateNKeysBetween(last?.position ?? null, null, tasks.length);
-      const { rows } = await sql<TaskRow>`
+      const ids = [...live, ...hidden].map((t) => t.id);
+      const keys = generateNKeysBetween(last?.position ?? null, null, ids.length);
+      const { rows } = await sql<TaskWithExtras>`
         UPDATE tasks
-        SET column_id = ${moveTo}, position = moved.position, version = version + 1, updated_at = now()
-        FROM unnest(${tasks.map((t) => t.id)}::bigint[], ${keys}::text[]) AS moved (id, position)
+        SET column_id = ${destination}, position = moved.position, version = version + 1, updated_at = now()
+        FROM unnest(${ids}::bigint[], ${keys}::text[]) AS moved (id, position)
         WHERE tasks.id = moved.id
-        RETURNING tasks.*`.execute(tx);
-      rows.sort((a, b) => (a.position < b.position ? -1 : 1));
-      movedTasks = rows.map(toTask);
+        RETURNING tasks.*, ${taskExtrasSql}`.execute(tx);
+      const liveIds = new Set(live.map((t) => t.id));
+      movedTasks = rows
+        .filter((r) => liveIds.has(r.id))
+        .sort((a, b) => (a.position < b.position ? -1 : 1))
+        .map(toTask);
     }
     await tx.deleteFrom('columns').where('id', '=', columnId).execute();
     const column = toColumn(current);

@@ -8,6 +8,8 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 type TypeId = Parameters<typeof pg.types.setTypeParser>[0];
 const parseIntArray = pg.types.getTypeParser(1007 as TypeId) as (value: string) => number[];
 pg.types.setTypeParser(1016 as TypeId, (value) => parseIntArray(value));
+// date (due and start dates) as its YYYY-MM-DD text: a Date would shift it by the local zone.
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
 
 export type Db = Kysely<Database>;
 

@@ -11,7 +11,8 @@ import type { Actor } from '../auth/actor.js';
 import { accessBoard } from './board-access.js';
 import { type Tx, writeBoard, type WriteResult } from './board-write.js';
 import type { Db } from './db.js';
-import { toMember, toTask, type TaskRow } from './mappers.js';
+import { toMember, toTask, type TaskWithExtras } from './mappers.js';
+import { taskExtrasSql } from './task-select.js';
 
 function membersQuery(db: Db | Tx, boardId: number) {
   return db
@@ -117,14 +118,27 @@ export async function removeMember(
         .where('user_id', '=', userId)
         .execute();
       // A former member cannot stay assigned: take them off every task, one event each.
-      const { rows } = await sql<TaskRow>`
-        UPDATE tasks SET assignee_ids = array_remove(assignee_ids, ${userId}::bigint),
-          version = version + 1, updated_at = now()
-        WHERE board_id = ${boardId} AND ${userId}::bigint = ANY (assignee_ids)
-        RETURNING *`.execute(tx);
+      // Cards in the trash are left alone (a restore drops non-members then).
+      const { rows } = await sql<TaskWithExtras & { old_assignee_ids: number[] }>`
+        UPDATE tasks SET assignee_ids = array_remove(tasks.assignee_ids, ${userId}::bigint),
+          version = tasks.version + 1, updated_at = now()
+        FROM (SELECT id, assignee_ids FROM tasks
+          WHERE board_id = ${boardId} AND ${userId}::bigint = ANY (assignee_ids)
+            AND deleted_at IS NULL) AS old
+        WHERE tasks.id = old.id
+        RETURNING tasks.*, old.assignee_ids AS old_assignee_ids, ${taskExtrasSql}`.execute(tx);
+      rows.sort((a, b) => a.id - b.id);
       const unassigned = rows.map(toTask);
-      for (const task of unassigned) {
-        emit({ type: 'task.updated', payload: { task, changed: ['assignee_ids'] } });
+      for (const [i, task] of unassigned.entries()) {
+        const from = rows[i]!.old_assignee_ids.map(Number);
+        emit({
+          type: 'task.updated',
+          payload: {
+            task,
+            changed: ['assignee_ids'],
+            changes: { assignee_ids: { from, to: task.assignee_ids } },
+          },
+        });
       }
       const member = toMember(current);
       emit({ type: 'member.removed', payload: { member } });

@@ -1,8 +1,19 @@
+import type {
+  CustomFieldType,
+  CustomFieldValues,
+  LabelColor,
+  SelectOption,
+} from '@switchboard/core';
 import type { ColumnType, Generated } from 'kysely';
 
 /** Kysely's view of the tables (see migrations/). */
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<
+  Date | null,
+  Date | string | null | undefined,
+  Date | string | null
+>;
 
 export interface UsersTable {
   id: Generated<number>;
@@ -44,6 +55,7 @@ export interface ColumnsTable {
   title: string;
   position: string;
   wip_limit: number | null;
+  archived_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
   version: Generated<number>;
@@ -58,12 +70,99 @@ export interface TasksTable {
   completed: Generated<boolean>;
   position: string;
   assignee_ids: ColumnType<number[], number[] | undefined, number[]>;
-  labels: ColumnType<string[], string[] | undefined, string[]>;
-  due_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  label_ids: ColumnType<number[], number[] | undefined, number[]>;
+  due_at: NullableTimestamp;
+  /** YYYY-MM-DD (parsed as text, see db.ts). */
+  due_date: ColumnType<string | null, string | null | undefined, string | null>;
+  due_time: ColumnType<string | null, string | null | undefined, string | null>;
+  due_tz: ColumnType<string | null, string | null | undefined, string | null>;
+  start_date: ColumnType<string | null, string | null | undefined, string | null>;
+  custom_fields: ColumnType<CustomFieldValues, string | undefined, string>;
+  comment_count: Generated<number>;
+  checklist_done: Generated<number>;
+  checklist_total: Generated<number>;
+  archived_at: NullableTimestamp;
+  deleted_at: NullableTimestamp;
+  deleted_by: ColumnType<number | null, number | null | undefined, number | null>;
+  purge_at: NullableTimestamp;
   created_by: number;
   created_at: Timestamp;
   updated_at: Timestamp;
   version: Generated<number>;
+}
+
+export interface LabelsTable {
+  id: Generated<number>;
+  board_id: number;
+  name: string;
+  color: LabelColor;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface CustomFieldsTable {
+  id: Generated<number>;
+  board_id: number;
+  name: string;
+  type: CustomFieldType;
+  options: ColumnType<SelectOption[], string | undefined, string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface CommentsTable {
+  id: Generated<number>;
+  task_id: number;
+  board_id: number;
+  author_id: number;
+  body: string;
+  mention_ids: ColumnType<number[], number[] | undefined, number[]>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  edited_at: NullableTimestamp;
+  version: Generated<number>;
+}
+
+export interface ChecklistsTable {
+  id: Generated<number>;
+  task_id: number;
+  board_id: number;
+  title: string;
+  position: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface ChecklistItemsTable {
+  id: Generated<number>;
+  checklist_id: number;
+  task_id: number;
+  board_id: number;
+  title: string;
+  done: Generated<boolean>;
+  position: string;
+  done_by: ColumnType<number | null, number | null | undefined, number | null>;
+  done_at: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  run_at: Timestamp;
+  payload: ColumnType<unknown, string | undefined, string>;
+  dedupe_key: string | null;
+  state: Generated<'pending' | 'failed'>;
+  attempts: Generated<number>;
+  max_attempts: Generated<number>;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface BoardEventsTable {
@@ -74,6 +173,8 @@ export interface BoardEventsTable {
   actor: number;
   payload: ColumnType<unknown, string, string>;
   created_at: Timestamp;
+  /** Generated from the payload: the card the event is about. */
+  task_id: ColumnType<number | null, never, never>;
 }
 
 export interface SettingsTable {
@@ -90,4 +191,10 @@ export interface Database {
   tasks: TasksTable;
   board_events: BoardEventsTable;
   settings: SettingsTable;
+  labels: LabelsTable;
+  custom_fields: CustomFieldsTable;
+  comments: CommentsTable;
+  checklists: ChecklistsTable;
+  checklist_items: ChecklistItemsTable;
+  jobs: JobsTable;
 }

@@ -1,21 +1,25 @@
 import {
   type CreateTaskInput,
+  diffTask,
   hasPlacement,
-  limits,
   rankBetween,
-  type ListTasksQuery,
   sbError,
+  setTaskListItem,
   type Task,
-  type TaskPage,
+  type TickTaskItemInput,
   type UpdateTaskInput,
 } from '@switchboard/core';
-import { sql } from 'kysely';
+import { sql, type Updateable } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import { accessBoard } from './board-access.js';
-import { type Tx, writeBoard, type WriteResult } from './board-write.js';
+import { type Tx, type WriteContext, writeBoard, type WriteResult } from './board-write.js';
 import type { Db } from './db.js';
-import { toTask, type TaskRow } from './mappers.js';
+import { toTask, type TaskWithExtras } from './mappers.js';
 import { placeAmongSiblings } from './placement.js';
+import type { TasksTable } from './schema.js';
+import { targetColumn } from './target-column.js';
+import { dueColumns, resolveFieldValues, resolveLabelIds } from './task-inputs.js';
+import { findTask, taskExtras } from './task-select.js';
 
 /** Throws 409 with the current state when the client's version is stale. */
 export function checkVersion<T extends { version: number }>(
@@ -29,47 +33,6 @@ export function checkVersion<T extends { version: number }>(
       current: wire(current),
     });
   }
-}
-
-interface TargetColumn {
-  id: number;
-  wip_limit: number | null;
-  /** Tasks in the column, counted only when it has a WIP limit. */
-  task_count: number | null;
-  /** Position of its last task: where "no neighbours named" puts a task. */
-  last_position: string | null;
-}
-
-/**
- * The column a task goes to (the board's first when none is named), with what
- * the WIP check and an append need, in one round trip under the board lock.
- */
-async function targetColumn(
-  tx: Tx,
-  boardId: number,
-  columnId: number | undefined,
-): Promise<TargetColumn> {
-  const { rows } = await sql<TargetColumn>`
-    SELECT c.id, c.wip_limit,
-      CASE WHEN c.wip_limit IS NULL THEN NULL
-        ELSE (SELECT count(*)::int FROM tasks t WHERE t.column_id = c.id) END AS task_count,
-      (SELECT t.position FROM tasks t WHERE t.column_id = c.id ORDER BY t.position DESC LIMIT 1) AS last_position
-    FROM columns c
-    WHERE c.board_id = ${boardId} ${columnId === undefined ? sql`` : sql`AND c.id = ${columnId}`}
-    ORDER BY c.position LIMIT 1`.execute(tx);
-  const column = rows[0];
-  if (!column) {
-    throw columnId === undefined
-      ? sbError('SB_ERR_UNKNOWN_COLUMN', 'The board has no columns; add one first.')
-      : sbError('SB_ERR_UNKNOWN_COLUMN', undefined, { column_id: columnId });
-  }
-  if (column.wip_limit !== null && (column.task_count ?? 0) >= column.wip_limit) {
-    throw sbError('SB_ERR_WIP_LIMIT_REACHED', undefined, {
-      column_id: column.id,
-      wip_limit: column.wip_limit,
-    });
-  }
-  return column;
 }
 
 async function checkAssignees(tx: Tx, boardId: number, actor: Actor, ids: readonly number[]) {
@@ -88,6 +51,55 @@ async function checkAssignees(tx: Tx, boardId: number, actor: Actor, ids: readon
     throw sbError('SB_ERR_NOT_A_MEMBER', undefined, { assignee_ids: missing });
 }
 
+/** What insertTask takes: a create without the board (the write has it). */
+export type NewTask = Omit<CreateTaskInput, 'board_id' | 'created_by'> & { created_by: number };
+
+/**
+ * Inserts a task inside a board write — column by id or status, placement,
+ * labels, fields, dates — and returns it; the caller emits the event.
+ */
+export async function insertTask(
+  ctx: WriteContext,
+  boardId: number,
+  input: NewTask,
+): Promise<Task> {
+  const { tx, actor } = ctx;
+  const column = await targetColumn(tx, boardId, {
+    columnId: input.column_id,
+    status: input.status,
+  });
+  await checkAssignees(tx, boardId, actor, input.assignee_ids ?? []);
+  const labelIds = await resolveLabelIds(ctx, boardId, input);
+  const fields = await resolveFieldValues(ctx, boardId, {}, input.custom_fields);
+  const position = hasPlacement(input)
+    ? await placeAmongSiblings(
+        tx,
+        { table: 'tasks', parentColumn: 'column_id', parentId: column.id },
+        input,
+      )
+    : rankBetween(column.last_position, null);
+  const row = await tx
+    .insertInto('tasks')
+    .values({
+      board_id: boardId,
+      column_id: column.id,
+      title: input.title,
+      description: input.description ?? '',
+      completed: input.completed ?? false,
+      position,
+      assignee_ids: input.assignee_ids ?? [],
+      label_ids: labelIds ?? [],
+      ...(dueColumns(input) ?? {}),
+      start_date: input.start_date ?? null,
+      custom_fields: JSON.stringify(fields ?? {}),
+      created_by: input.created_by,
+    })
+    .returningAll()
+    .returning(taskExtras)
+    .executeTakeFirstOrThrow();
+  return toTask(row);
+}
+
 export async function createTask(
   db: Db,
   actor: Actor,
@@ -98,56 +110,182 @@ export async function createTask(
       issues: [{ path: 'body.created_by', message: 'must be your own user id' }],
     });
   }
-  return writeBoard(db, input.board_id, actor, 'task.write', async ({ tx, emit }) => {
-    const column = await targetColumn(tx, input.board_id, input.column_id);
-    await checkAssignees(tx, input.board_id, actor, input.assignee_ids ?? []);
-    const position = hasPlacement(input)
-      ? await placeAmongSiblings(
-          tx,
-          { table: 'tasks', parentColumn: 'column_id', parentId: column.id },
-          input,
-        )
-      : rankBetween(column.last_position, null);
-    const row = await tx
-      .insertInto('tasks')
-      .values({
-        board_id: input.board_id,
-        column_id: column.id,
-        title: input.title,
-        description: input.description ?? '',
-        completed: input.completed ?? false,
-        position,
-        assignee_ids: input.assignee_ids ?? [],
-        labels: input.labels ?? [],
-        due_at: input.due_at ?? null,
-        created_by: input.created_by ?? actor.id,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    const task = toTask(row);
-    emit({ type: 'task.created', payload: { task } });
+  const { board_id: boardId, ...rest } = input;
+  return writeBoard(db, boardId, actor, 'task.write', async (ctx) => {
+    const task = await insertTask(ctx, boardId, {
+      ...rest,
+      created_by: input.created_by ?? actor.id,
+    });
+    ctx.emit({ type: 'task.created', payload: { task } });
     return task;
   });
 }
 
-async function boardOfTask(db: Db, taskId: number): Promise<number> {
+/** The board of a task on the board or archived (one in the trash is not found). */
+export async function boardOfTask(db: Db, taskId: number): Promise<number> {
   const row = await db
     .selectFrom('tasks')
     .select('board_id')
     .where('id', '=', taskId)
+    .where('deleted_at', 'is', null)
     .executeTakeFirst();
   if (!row) throw sbError('SB_ERR_NOT_FOUND', 'Task not found.', { task_id: taskId });
   return row.board_id;
 }
 
-async function lockedTask(tx: Tx, taskId: number): Promise<TaskRow> {
-  const row = await tx.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst();
+export type LockedTask = TaskWithExtras & { column_archived: boolean };
+
+/** The task under the board lock, with whether its column is archived. */
+export async function lockedTask(tx: Tx, taskId: number): Promise<LockedTask> {
+  const row = await tx
+    .selectFrom('tasks')
+    .selectAll('tasks')
+    .select(taskExtras)
+    .select(
+      sql<boolean>`(SELECT c.archived_at IS NOT NULL FROM columns c WHERE c.id = tasks.column_id)`.as(
+        'column_archived',
+      ),
+    )
+    .where('tasks.id', '=', taskId)
+    .where('tasks.deleted_at', 'is', null)
+    .executeTakeFirst();
   if (!row) throw sbError('SB_ERR_NOT_FOUND', 'Task not found.', { task_id: taskId });
   return row;
 }
 
+/** Archived cards (or cards of an archived column) are read-only until restored. */
+export function ensureOnBoard(task: LockedTask): void {
+  if (task.archived_at !== null || task.column_archived) {
+    throw sbError('SB_ERR_ARCHIVED', undefined, {
+      task_id: task.id,
+      ...(task.column_archived ? { column_id: task.column_id } : {}),
+    });
+  }
+}
+
 const sameArray = <T>(a: readonly T[], b: readonly T[]) =>
   a.length === b.length && a.every((v, i) => v === b[i]);
+
+async function archiveTask(ctx: WriteContext, current: LockedTask, archived: boolean) {
+  const before = toTask(current);
+  if ((current.archived_at !== null) === archived) return before;
+  if (!archived && !current.column_archived) {
+    // Back on the board: the column's WIP limit applies as to any arriving card.
+    await targetColumn(ctx.tx, current.board_id, { columnId: current.column_id });
+  }
+  const row = await ctx.tx
+    .updateTable('tasks')
+    .set({
+      archived_at: archived ? sql`now()` : null,
+      version: sql`version + 1`,
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', current.id)
+    .returningAll()
+    .returning(taskExtras)
+    .executeTakeFirstOrThrow();
+  const task = toTask(row);
+  ctx.emit({ type: archived ? 'task.archived' : 'task.unarchived', payload: { task } });
+  return task;
+}
+
+/**
+ * Applies a partial update to a task already read under the board lock:
+ * works out which columns change, writes them, and emits task.moved (when
+ * the column or position changed) or task.updated, with every changed field
+ * before and after. A write that changes nothing changes nothing (no version).
+ */
+export async function applyTaskUpdate(
+  ctx: WriteContext,
+  current: LockedTask,
+  input: UpdateTaskInput,
+): Promise<Task> {
+  if (input.archived !== undefined) return archiveTask(ctx, current, input.archived);
+  ensureOnBoard(current);
+  const { tx, actor } = ctx;
+  const boardId = current.board_id;
+  const before = toTask(current);
+  const changes: Updateable<TasksTable> = {};
+  const set = <K extends keyof Updateable<TasksTable>>(
+    key: K,
+    value: Updateable<TasksTable>[K],
+    differs: boolean,
+  ) => {
+    if (differs) changes[key] = value;
+  };
+  if (input.title !== undefined) set('title', input.title, input.title !== current.title);
+  if (input.description !== undefined)
+    set('description', input.description, input.description !== current.description);
+  if (input.completed !== undefined)
+    set('completed', input.completed, input.completed !== current.completed);
+  if (input.assignee_ids !== undefined) {
+    const differs = !sameArray(input.assignee_ids, before.assignee_ids);
+    if (differs) await checkAssignees(tx, boardId, actor, input.assignee_ids);
+    set('assignee_ids', input.assignee_ids, differs);
+  }
+  const labelIds = await resolveLabelIds(ctx, boardId, input);
+  if (labelIds !== undefined) set('label_ids', labelIds, !sameArray(labelIds, before.label_ids));
+  const due = dueColumns(input);
+  if (due !== undefined) {
+    const differs =
+      due.due_at !== before.due_at ||
+      due.due_date !== current.due_date ||
+      due.due_time !== current.due_time ||
+      due.due_tz !== current.due_tz;
+    if (differs) Object.assign(changes, due);
+  }
+  if (input.start_date !== undefined)
+    set('start_date', input.start_date, input.start_date !== current.start_date);
+  const fields = await resolveFieldValues(ctx, boardId, current.custom_fields, input.custom_fields);
+  if (fields !== undefined) {
+    set(
+      'custom_fields',
+      JSON.stringify(fields),
+      JSON.stringify(fields) !== JSON.stringify(current.custom_fields),
+    );
+  }
+  let columnId = current.column_id;
+  if (input.column_id !== undefined || input.status !== undefined) {
+    const named =
+      input.column_id === current.column_id ||
+      (input.status !== undefined && input.status.toLowerCase() === current.status.toLowerCase());
+    if (!named) {
+      const column = await targetColumn(tx, boardId, {
+        columnId: input.column_id,
+        status: input.status,
+      });
+      columnId = column.id;
+      set('column_id', columnId, columnId !== current.column_id);
+    }
+  }
+  if (columnId !== current.column_id || hasPlacement(input)) {
+    const position = await placeAmongSiblings(
+      tx,
+      { table: 'tasks', parentColumn: 'column_id', parentId: columnId, movingId: current.id },
+      input,
+    );
+    set('position', position, position !== current.position);
+  }
+  if (Object.keys(changes).length === 0) return before;
+  const row = await tx
+    .updateTable('tasks')
+    .set({ ...changes, version: sql`version + 1`, updated_at: sql`now()` })
+    .where('id', '=', current.id)
+    .returningAll()
+    .returning(taskExtras)
+    .executeTakeFirstOrThrow();
+  const task = toTask(row);
+  const diff = diffTask(before, task);
+  if (diff.changed.includes('column_id') || diff.changed.includes('position')) {
+    ctx.emit({
+      type: 'task.moved',
+      payload: { task, from_column_id: current.column_id, from_status: current.status, ...diff },
+    });
+  } else {
+    ctx.emit({ type: 'task.updated', payload: { task, ...diff } });
+  }
+  return task;
+}
 
 export async function updateTask(
   db: Db,
@@ -157,117 +295,56 @@ export async function updateTask(
   ifMatch: number | undefined,
 ): Promise<WriteResult<Task>> {
   const boardId = await boardOfTask(db, taskId);
-  return writeBoard(db, boardId, actor, 'task.write', async ({ tx, emit }) => {
-    const current = await lockedTask(tx, taskId);
+  return writeBoard(db, boardId, actor, 'task.write', async (ctx) => {
+    const current = await lockedTask(ctx.tx, taskId);
     checkVersion(ifMatch ?? input.version, current, toTask);
-    const before = toTask(current);
-    const changes: Partial<TaskRow> = {};
-    const changed: string[] = [];
-    const set = <K extends keyof TaskRow>(key: K, value: TaskRow[K], differs: boolean) => {
-      if (differs) {
-        changes[key] = value;
-        changed.push(key);
-      }
-    };
-    if (input.title !== undefined) set('title', input.title, input.title !== current.title);
-    if (input.description !== undefined)
-      set('description', input.description, input.description !== current.description);
-    if (input.completed !== undefined)
-      set('completed', input.completed, input.completed !== current.completed);
-    if (input.labels !== undefined)
-      set('labels', input.labels, !sameArray(input.labels, current.labels));
-    if (input.assignee_ids !== undefined) {
-      const differs = !sameArray(input.assignee_ids, before.assignee_ids);
-      if (differs) await checkAssignees(tx, boardId, actor, input.assignee_ids);
-      set('assignee_ids', input.assignee_ids, differs);
-    }
-    if (input.due_at !== undefined) {
-      const next = input.due_at === null ? null : new Date(input.due_at).toISOString();
-      set('due_at', next === null ? null : new Date(next), next !== before.due_at);
-    }
-    const columnId = input.column_id ?? current.column_id;
-    const columnChanges = columnId !== current.column_id;
-    if (columnChanges) {
-      await targetColumn(tx, boardId, columnId);
-      set('column_id', columnId, true);
-    }
-    if (columnChanges || hasPlacement(input)) {
-      const position = await placeAmongSiblings(
-        tx,
-        { table: 'tasks', parentColumn: 'column_id', parentId: columnId, movingId: taskId },
-        input,
-      );
-      set('position', position, position !== current.position);
-    }
-    if (changed.length === 0) return before;
-    const row = await tx
-      .updateTable('tasks')
-      .set({ ...changes, version: sql`version + 1`, updated_at: sql`now()` })
-      .where('id', '=', taskId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    const task = toTask(row);
-    if (changed.includes('column_id') || changed.includes('position')) {
-      emit({ type: 'task.moved', payload: { task, from_column_id: current.column_id, changed } });
-    } else {
-      emit({ type: 'task.updated', payload: { task, changed } });
-    }
-    return task;
+    return applyTaskUpdate(ctx, current, input);
   });
 }
 
-export async function deleteTask(
+/** Ticks or unticks the n-th Markdown task-list item of the description. */
+export async function tickDescriptionItem(
   db: Db,
   actor: Actor,
   taskId: number,
+  index: number,
+  input: TickTaskItemInput,
   ifMatch: number | undefined,
 ): Promise<WriteResult<Task>> {
   const boardId = await boardOfTask(db, taskId);
-  return writeBoard(db, boardId, actor, 'task.write', async ({ tx, emit }) => {
-    const current = await lockedTask(tx, taskId);
-    checkVersion(ifMatch, current, toTask);
-    await tx.deleteFrom('tasks').where('id', '=', taskId).execute();
-    const task = toTask(current);
-    emit({ type: 'task.deleted', payload: { task } });
-    return task;
+  return writeBoard(db, boardId, actor, 'task.write', async (ctx) => {
+    const current = await lockedTask(ctx.tx, taskId);
+    checkVersion(ifMatch ?? input.version, current, toTask);
+    const description = setTaskListItem(current.description, index, input.checked);
+    return applyTaskUpdate(ctx, current, { description });
+  });
+}
+
+/** Puts a board label on a task, or takes it off; a no-op when already so. */
+export async function setTaskLabel(
+  db: Db,
+  actor: Actor,
+  taskId: number,
+  labelId: number,
+  on: boolean,
+): Promise<WriteResult<Task>> {
+  const boardId = await boardOfTask(db, taskId);
+  return writeBoard(db, boardId, actor, 'task.write', async (ctx) => {
+    const current = await lockedTask(ctx.tx, taskId);
+    const ids = current.label_ids.map(Number);
+    if (on && !ids.includes(labelId)) ids.push(labelId);
+    if (!on && !ids.includes(labelId)) {
+      // Taking off a label that is not there: still say so if it is no label of the board.
+      await resolveLabelIds(ctx, boardId, { label_ids: [labelId] });
+    }
+    return applyTaskUpdate(ctx, current, { label_ids: ids.filter((id) => on || id !== labelId) });
   });
 }
 
 export async function getTask(db: Db, actor: Actor, taskId: number): Promise<Task> {
   const boardId = await boardOfTask(db, taskId);
   await accessBoard(db, boardId, actor, 'board.read');
-  const row = await db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst();
+  const row = await findTask(db, taskId);
   if (!row) throw sbError('SB_ERR_NOT_FOUND', 'Task not found.', { task_id: taskId });
   return toTask(row);
-}
-
-export async function listTasks(db: Db, actor: Actor, query: ListTasksQuery): Promise<TaskPage> {
-  const page = query.page ?? 1;
-  const pageSize = query.page_size ?? limits.pageSizeDefault;
-  if (query.board_id !== undefined) await accessBoard(db, query.board_id, actor, 'board.read');
-  let base = db
-    .selectFrom('tasks')
-    .innerJoin('boards', 'boards.id', 'tasks.board_id')
-    .innerJoin('columns', 'columns.id', 'tasks.column_id')
-    .where('boards.deleted_at', 'is', null);
-  if (query.board_id !== undefined) base = base.where('tasks.board_id', '=', query.board_id);
-  else if (!actor.sharedAccess) {
-    base = base.where('tasks.board_id', 'in', (eb) =>
-      eb.selectFrom('board_members').select('board_id').where('user_id', '=', actor.id),
-    );
-  }
-  if (query.column_id !== undefined) base = base.where('tasks.column_id', '=', query.column_id);
-  if (query.completed !== undefined) base = base.where('tasks.completed', '=', query.completed);
-  const [{ count }, rows] = await Promise.all([
-    base.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow(),
-    base
-      .selectAll('tasks')
-      .orderBy('tasks.board_id')
-      .orderBy('columns.position')
-      .orderBy('tasks.position')
-      .limit(pageSize)
-      .offset((page - 1) * pageSize)
-      .execute(),
-  ]);
-  return { tasks: rows.map(toTask), total_count: Number(count), page, page_size: pageSize };
 }

@@ -4,12 +4,15 @@ import { buildApp } from '../../src/app.js';
 import type { AppDeps } from '../../src/app-deps.js';
 import { apiConfig, type ApiConfig } from '../../src/config.js';
 import { createDeps } from '../../src/server.js';
+import type { JobRunner } from '../../src/jobs/job-runner.js';
 import type { DatabaseHandle } from '../../src/store/db.js';
 
 export interface Harness {
   app: FastifyInstance;
   deps: AppDeps;
   database: DatabaseHandle;
+  /** The instance's job runner (tests run due jobs with jobs.runDue()). */
+  jobs: JobRunner;
   testDb: TestDatabase;
   close(): Promise<void>;
 }
@@ -30,13 +33,14 @@ export async function startHarness(
     },
     ...overrides,
   });
-  const { deps, database } = await createDeps(config);
+  const { deps, database, jobs } = await createDeps(config);
   const app = await buildApp(deps);
   await app.ready();
   return {
     app,
     deps,
     database,
+    jobs,
     testDb,
     close: async () => {
       await app.close();

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { limits } from '../limits.js';
 import { columnSchema } from './column.js';
+import { customFieldSchema } from './custom-field.js';
+import { labelSchema } from './label.js';
 import { idSchema, timestampSchema, versionSchema, textSchema } from './common.js';
 import { memberSchema, roleSchema } from './member.js';
 import { taskSchema } from './task.js';
@@ -22,11 +24,16 @@ export const boardSchema = z.object({
 });
 export type Board = z.infer<typeof boardSchema>;
 
-/** A board with everything on it: what GET /api/boards/:id and snapshots carry. */
+/**
+ * A board with everything on it: what GET /api/boards/:id and snapshots carry.
+ * Archived columns and cards, and cards in the trash, are left out.
+ */
 export const boardDetailSchema = boardSchema.extend({
   columns: z.array(columnSchema),
   tasks: z.array(taskSchema),
   members: z.array(memberSchema),
+  labels: z.array(labelSchema),
+  custom_fields: z.array(customFieldSchema),
 });
 export type BoardDetail = z.infer<typeof boardDetailSchema>;
 

@@ -11,6 +11,8 @@ export const columnSchema = z.object({
   title: z.string(),
   position: z.string(),
   wip_limit: z.int().nullable(),
+  /** Set while archived: the column and its cards are hidden from the board. */
+  archived_at: timestampSchema.nullable(),
   created_at: timestampSchema,
   updated_at: timestampSchema,
   version: versionSchema,
@@ -26,12 +28,23 @@ export const createColumnSchema = z.strictObject({
 });
 export type CreateColumnInput = z.infer<typeof createColumnSchema>;
 
-export const updateColumnSchema = z.strictObject({
-  title: titleSchema.optional(),
-  wip_limit: wipLimitSchema.optional(),
-  /** Reorder: name the neighbour(s) the column should sit between. */
-  after_id: idSchema.nullable().optional(),
-  before_id: idSchema.nullable().optional(),
-  version: versionSchema.optional(),
-});
+export const updateColumnSchema = z
+  .strictObject({
+    title: titleSchema.optional(),
+    wip_limit: wipLimitSchema.optional(),
+    /** Reorder: name the neighbour(s) the column should sit between. */
+    after_id: idSchema.nullable().optional(),
+    before_id: idSchema.nullable().optional(),
+    /** Archive (hide with its cards) or restore. */
+    archived: z.boolean().optional(),
+    version: versionSchema.optional(),
+  })
+  .refine(
+    (input) =>
+      input.archived === undefined ||
+      Object.entries(input).every(
+        ([k, v]) => v === undefined || k === 'archived' || k === 'version',
+      ),
+    { path: ['archived'], message: 'archive or restore on its own' },
+  );
 export type UpdateColumnInput = z.infer<typeof updateColumnSchema>;

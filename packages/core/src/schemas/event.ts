@@ -1,27 +1,66 @@
 import { z } from 'zod';
 import { limits } from '../limits.js';
 import { boardSchema } from './board.js';
+import { checklistItemSchema, checklistSchema, checklistWithItemsSchema } from './checklist.js';
 import { columnSchema } from './column.js';
+import { commentSchema } from './comment.js';
 import { eventIdSchema, idSchema, timestampSchema } from './common.js';
+import { customFieldSchema } from './custom-field.js';
+import { labelSchema } from './label.js';
 import { memberSchema } from './member.js';
-import { taskSchema } from './task.js';
+import { checklistProgressSchema, taskSchema } from './task.js';
+
+/** Field → its value before and after the change (events written before 2026-12 lack it). */
+export const fieldChangesSchema = z.record(
+  z.string(),
+  z.object({ from: z.unknown(), to: z.unknown() }),
+);
+export type FieldChanges = z.infer<typeof fieldChangesSchema>;
 
 /**
  * Board events: one row of board_events each, appended in the same transaction
  * as the change. Payloads carry the new state so a client can apply an event
- * without asking for anything else.
+ * without asking for anything else. An event about one card carries it as
+ * `task` or names it as `task_id` (the log indexes either, for card history);
+ * events that change a card's comment count or checklist progress carry the
+ * new figure, so applying them needs no arithmetic.
  */
 export const eventPayloadSchemas = {
-  'task.created': z.object({ task: taskSchema }),
-  'task.updated': z.object({ task: taskSchema, changed: z.array(z.string()) }),
+  'task.created': z.object({
+    task: taskSchema,
+    /** Set when the card was a checklist item of another card. */
+    from_checklist_item: z.object({ id: idSchema, task_id: idSchema }).optional(),
+  }),
+  'task.updated': z.object({
+    task: taskSchema,
+    changed: z.array(z.string()),
+    changes: fieldChangesSchema.optional(),
+  }),
   'task.moved': z.object({
     task: taskSchema,
     from_column_id: idSchema,
+    /** The name of the column it left, as it was then. */
+    from_status: z.string().optional(),
     changed: z.array(z.string()),
+    changes: fieldChangesSchema.optional(),
   }),
-  'task.deleted': z.object({ task: taskSchema }),
+  /** The card went to the trash (seed 001's delete); restorable until purge_at. */
+  'task.deleted': z.object({ task: taskSchema, purge_at: timestampSchema.optional() }),
+  'task.archived': z.object({ task: taskSchema }),
+  'task.unarchived': z.object({ task: taskSchema }),
+  /** Back from the trash, with its comments and checklists. */
+  'task.restored': z.object({ task: taskSchema }),
+  /** Deleted for good: emptied from the trash, or kept there past its time (expired). */
+  'task.purged': z.object({ task_id: idSchema, title: z.string(), expired: z.boolean() }),
   'column.created': z.object({ column: columnSchema }),
-  'column.updated': z.object({ column: columnSchema, changed: z.array(z.string()) }),
+  'column.updated': z.object({
+    column: columnSchema,
+    changed: z.array(z.string()),
+    changes: fieldChangesSchema.optional(),
+  }),
+  'column.archived': z.object({ column: columnSchema }),
+  /** The column is back; `tasks` are its cards, back on the board with it. */
+  'column.unarchived': z.object({ column: columnSchema, tasks: z.array(taskSchema) }),
   'column.deleted': z.object({
     column: columnSchema,
     /** Tasks moved out of the column before it went, in their new places. */
@@ -36,6 +75,63 @@ export const eventPayloadSchemas = {
   'member.added': z.object({ member: memberSchema }),
   'member.updated': z.object({ member: memberSchema }),
   'member.removed': z.object({ member: memberSchema }),
+  'comment.created': z.object({
+    task_id: idSchema,
+    comment: commentSchema,
+    comment_count: z.int().nonnegative(),
+  }),
+  'comment.updated': z.object({
+    task_id: idSchema,
+    comment: commentSchema,
+    changes: fieldChangesSchema,
+  }),
+  'comment.deleted': z.object({
+    task_id: idSchema,
+    comment_id: idSchema,
+    author_id: idSchema,
+    comment_count: z.int().nonnegative(),
+  }),
+  'checklist.created': z.object({
+    task_id: idSchema,
+    checklist: checklistWithItemsSchema,
+    progress: checklistProgressSchema,
+  }),
+  'checklist.updated': z.object({
+    task_id: idSchema,
+    checklist: checklistSchema,
+    changed: z.array(z.string()),
+    changes: fieldChangesSchema,
+  }),
+  'checklist.deleted': z.object({
+    task_id: idSchema,
+    checklist: checklistSchema,
+    progress: checklistProgressSchema,
+  }),
+  'checklist_item.created': z.object({
+    task_id: idSchema,
+    item: checklistItemSchema,
+    progress: checklistProgressSchema,
+  }),
+  'checklist_item.updated': z.object({
+    task_id: idSchema,
+    item: checklistItemSchema,
+    changed: z.array(z.string()),
+    changes: fieldChangesSchema,
+    progress: checklistProgressSchema,
+  }),
+  'checklist_item.deleted': z.object({
+    task_id: idSchema,
+    item: checklistItemSchema,
+    progress: checklistProgressSchema,
+  }),
+  'label.created': z.object({ label: labelSchema }),
+  'label.updated': z.object({ label: labelSchema, changes: fieldChangesSchema }),
+  /** The label is gone and off every card (without an event per card). */
+  'label.deleted': z.object({ label: labelSchema }),
+  'custom_field.created': z.object({ field: customFieldSchema }),
+  /** Values that no longer fit (a removed option) are cleared on every card. */
+  'custom_field.updated': z.object({ field: customFieldSchema, changes: fieldChangesSchema }),
+  'custom_field.deleted': z.object({ field: customFieldSchema }),
 } as const;
 
 export type EventType = keyof typeof eventPayloadSchemas;
@@ -60,8 +156,14 @@ export const boardEventSchema = z.discriminatedUnion('type', [
   eventVariant('task.updated'),
   eventVariant('task.moved'),
   eventVariant('task.deleted'),
+  eventVariant('task.archived'),
+  eventVariant('task.unarchived'),
+  eventVariant('task.restored'),
+  eventVariant('task.purged'),
   eventVariant('column.created'),
   eventVariant('column.updated'),
+  eventVariant('column.archived'),
+  eventVariant('column.unarchived'),
   eventVariant('column.deleted'),
   eventVariant('board.created'),
   eventVariant('board.updated'),
@@ -69,7 +171,28 @@ export const boardEventSchema = z.discriminatedUnion('type', [
   eventVariant('member.added'),
   eventVariant('member.updated'),
   eventVariant('member.removed'),
+  eventVariant('comment.created'),
+  eventVariant('comment.updated'),
+  eventVariant('comment.deleted'),
+  eventVariant('checklist.created'),
+  eventVariant('checklist.updated'),
+  eventVariant('checklist.deleted'),
+  eventVariant('checklist_item.created'),
+  eventVariant('checklist_item.updated'),
+  eventVariant('checklist_item.deleted'),
+  eventVariant('label.created'),
+  eventVariant('label.updated'),
+  eventVariant('label.deleted'),
+  eventVariant('custom_field.created'),
+  eventVariant('custom_field.updated'),
+  eventVariant('custom_field.deleted'),
 ]);
+
+/** The card an event is about, if any (what the log's task_id column holds). */
+export function eventTaskId(event: Pick<BoardEvent, 'type' | 'payload'>): number | null {
+  const payload = event.payload as { task?: { id: number }; task_id?: number };
+  return payload.task?.id ?? payload.task_id ?? null;
+}
 export type BoardEvent = z.infer<typeof boardEventSchema>;
 
 /** An event before the store gives it an id, a seq and a time. */

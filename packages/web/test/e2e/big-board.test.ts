@@ -45,7 +45,14 @@ beforeAll(async () => {
   try {
     const perColumn = TASKS / COLUMNS.length;
     const ranks = initialRanks(perColumn);
-    const labels = ['bug', 'feature', 'infra', 'docs', 'design', 'perf'];
+    // Board labels (tasks refer to them by id).
+    const { rows: labelRows } = await client.query<{ id: number }>(
+      `INSERT INTO labels (board_id, name, color)
+       SELECT $1, name, 'blue' FROM unnest($2::text[]) WITH ORDINALITY AS l (name, n) ORDER BY n
+       RETURNING id`,
+      [board.id, ['bug', 'feature', 'infra', 'docs', 'design', 'perf']],
+    );
+    const labels = labelRows.map((r) => Number(r.id));
     const rows: unknown[] = [];
     const values: string[] = [];
     board.columns.forEach((column, c) => {
@@ -69,7 +76,7 @@ beforeAll(async () => {
       const chunk = values.slice(i, i + 1000);
       const params = rows.slice(i * 6, (i + chunk.length) * 6);
       await client.query(
-        `INSERT INTO tasks (board_id, column_id, title, position, labels, created_by) VALUES ${chunk
+        `INSERT INTO tasks (board_id, column_id, title, position, label_ids, created_by) VALUES ${chunk
           .map((_, j) => chunk[j]!.replace(/\$(\d+)/g, (_m, d) => `$${Number(d) - i * 6}`))
           .join(', ')}`,
         params,

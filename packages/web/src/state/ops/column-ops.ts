@@ -63,6 +63,7 @@ export const columnCreate: OpKindSpec<ColumnCreateOp> = {
       title: op.title,
       position: positionAmong(draft.sortedColumnList(), null, null),
       wip_limit: op.wipLimit,
+      archived_at: null,
       created_at: nowIso(),
       updated_at: nowIso(),
       version: 0,
