@@ -75,19 +75,4 @@ export default tseslint.config(
     files: ['packages/web/src/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
   },
-  {
-    // TEMP: remove when the proxy/realtime/web branches merge. These paths are
-    // being rewritten on other branches; their type-aware findings are fixed there.
-    files: [
-      'packages/proxy/src/http/**',
-      'packages/proxy/src/raw/**',
-      'packages/proxy/src/proxy-server.ts',
-      'packages/proxy/src/main-listener.ts',
-      'packages/proxy/src/upstream-pool.ts',
-    ],
-    rules: {
-      '@typescript-eslint/no-floating-promises': 'off',
-      '@typescript-eslint/no-misused-promises': 'off',
-    },
-  },
 );

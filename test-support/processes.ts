@@ -16,6 +16,13 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /** The installed `switchboard` command (npm links it from packages/cli/bin). */
 export const switchboardBin = path.join(repoRoot, 'node_modules', '.bin', 'switchboard');
 
+/**
+ * Node flags for the `switchboard` command in tests: its sources (through tsx),
+ * not the compiled dist/ that a user's `switchboard` runs, so a test never runs
+ * a stale build.
+ */
+export const sourceCondition = ['--conditions=source'];
+
 /** Node flags that run a TypeScript entry from the workspace sources. */
 export const tsxExecArgv = ['--conditions=source', '--import', 'tsx'];
 
@@ -117,8 +124,8 @@ export function forkSwitchboard(
   args: string[],
   options: Omit<ForkOptions, 'args' | 'execArgv'> = {},
 ): Promise<ListeningChild> {
-  // The command sets its own flags for the process it starts.
-  return forkListening(switchboardBin, { ...options, args, execArgv: [] });
+  // The command sets the rest of the flags for the process it starts.
+  return forkListening(switchboardBin, { ...options, args, execArgv: sourceCondition });
 }
 
 export interface SwitchboardUp {
@@ -141,7 +148,7 @@ export interface UpOptions {
  * PostgreSQL (DATABASE_URL cleared), resolved once it prints "ready in".
  */
 export async function startSwitchboardUp(options: UpOptions): Promise<SwitchboardUp> {
-  const child = spawn(process.execPath, [switchboardBin, 'up'], {
+  const child = spawn(process.execPath, [...sourceCondition, switchboardBin, 'up'], {
     cwd: repoRoot,
     env: {
       ...process.env,

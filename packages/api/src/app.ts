@@ -9,10 +9,12 @@ import type { AppDeps } from './app-deps.js';
 import { authenticateHook } from './http/authenticate.js';
 import { clientErrorHandler } from './http/client-error.js';
 import { errorHandler } from './http/error-handler.js';
+import { answerExpectContinue } from './http/expect-continue.js';
 import { gracefulClose } from './http/graceful-close.js';
 import { notFoundHandler, RouteMethods, routerOptions } from './http/method-not-allowed.js';
 import { mountWebSocket } from './realtime/ws/endpoint.js';
 import { archiveRoutes } from './routes/archive.js';
+import { attachmentRoutes } from './routes/attachments.js';
 import { authRoutes } from './routes/auth.js';
 import { boardRoutes } from './routes/boards.js';
 import { checklistRoutes } from './routes/checklists.js';
@@ -23,7 +25,9 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { labelRoutes } from './routes/labels.js';
 import { memberRoutes } from './routes/members.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { taskRoutes } from './routes/tasks.js';
+import { unsplashRoutes } from './routes/unsplash.js';
 
 export interface BuildOptions {
   /** A pino logger for requests; none by default (tests). */
@@ -45,6 +49,7 @@ export async function buildApp(
     genReqId: () => crypto.randomUUID(),
     clientErrorHandler,
   });
+  answerExpectContinue(app.server, limits.bodyLimitBytes, deps.config.attachmentMaxBytes);
   app.decorateRequest('actor', null);
   app.setValidatorCompiler(validatorCompiler);
   // Responses are built from typed store results; the schemas document them.
@@ -105,6 +110,8 @@ export async function buildApp(
     void reply.header('x-instance-id', deps.config.instanceId);
   });
 
+  // First, so its timing hook sees every route.
+  metricsRoutes(app, deps);
   healthRoutes(app, deps);
   authRoutes(app, deps);
   boardRoutes(app, deps);
@@ -117,6 +124,8 @@ export async function buildApp(
   labelRoutes(app, deps);
   customFieldRoutes(app, deps);
   archiveRoutes(app, deps);
+  attachmentRoutes(app, deps);
+  unsplashRoutes(app, deps);
   const { realtime } = deps;
   if (realtime) mountWebSocket(app, realtime);
   gracefulClose(app, realtime && (() => realtime.closeSockets()));

@@ -3,6 +3,13 @@ import pg from 'pg';
 import { type Logger, pino } from 'pino';
 import type { AppDeps, Readiness } from './app-deps.js';
 import { buildApp } from './app.js';
+import { ApiMetrics } from './metrics/api-metrics.js';
+import { fileStoreFor } from './attachments/file-store-for.js';
+import { removeStaleUploads, sweepFileDeletions } from './store/attachments.js';
+
+/** An upload still incomplete after this long lost its client. */
+const STALE_UPLOAD_MS = 60 * 60 * 1000;
+const SWEEP_EVERY_MS = 10 * 60 * 1000;
 import { AuthRateLimits } from './auth/auth-limits.js';
 import { SessionVerifier } from './auth/sessions.js';
 import { TokenService } from './auth/tokens.js';
@@ -17,6 +24,8 @@ import { refuseOpenModeOverAccounts } from './store/open-mode-guard.js';
 import { describeError, whileUnreachable } from './store/unreachable.js';
 import { anonymousUser, signingSecret } from './store/users.js';
 import { JobRunner } from './jobs/job-runner.js';
+import { UnsplashSearchLimit } from './unsplash/search-limit.js';
+import { UnsplashClient } from './unsplash/unsplash-client.js';
 import { jobHandlers } from './jobs/handlers.js';
 
 export interface RunningApi {
@@ -26,6 +35,11 @@ export interface RunningApi {
   jobs: JobRunner;
   url: string;
   port: number;
+  /**
+   * From now on `/ready` answers 503 draining (requests are still served):
+   * load balancers take the instance out before it stops accepting.
+   */
+  drain(): void;
   close(): Promise<void>;
 }
 
@@ -60,10 +74,18 @@ export async function createDeps(
   database?: DatabaseHandle,
   options: CreateOptions = {},
 ): Promise<{ deps: AppDeps; database: DatabaseHandle; realtime: Realtime; jobs: JobRunner }> {
+  const metrics = new ApiMetrics(config.instanceId);
   const handle =
     database ??
-    openDatabase(config.databaseUrl, config.poolSize, `switchboard-${config.instanceId}`);
+    openDatabase(
+      config.databaseUrl,
+      config.poolSize,
+      `switchboard-${config.instanceId}`,
+      (ms, failed) => metrics.query(ms, failed),
+    );
+  metrics.watchPool(handle.pool);
   const { db, pool } = handle;
+  const files = fileStoreFor(config, db);
   const log = options.logger;
   // Started during an outage (or restarted by a supervisor in one), wait for
   // the database quietly instead of exiting into a crash loop.
@@ -137,7 +159,19 @@ export async function createDeps(
     readiness,
     onCommitted: (events) => realtime.committed(events),
     realtime,
+    metrics,
+    files,
+    ...(config.unsplashAccessKey
+      ? {
+          unsplash: {
+            client: new UnsplashClient(config.unsplashAccessKey, config.unsplashApiUrl),
+            searchLimit: new UnsplashSearchLimit(pool, config.unsplashSearchesPerMinute),
+          },
+        }
+      : {}),
   };
+  metrics.watchRealtime(realtime);
+  realtime.hub.observeDeliveries((count, lagMs) => metrics.delivered(count, lagMs));
   // Scheduled work (trash purges): every instance runs jobs; each job runs once.
   const jobLog = log ?? pino({ level: config.logLevel, base: { instance: config.instanceId } });
   const jobs = new JobRunner({
@@ -148,9 +182,19 @@ export async function createDeps(
     onError: (err, job) => jobLog.warn({ err, job: job?.id, kind: job?.kind }, 'job failed'),
   });
   jobs.start();
+  // Uploads whose client went away mid-file leave incomplete rows: any instance sweeps them.
+  const sweep = setInterval(
+    () =>
+      void removeStaleUploads(db, STALE_UPLOAD_MS)
+        .then(() => sweepFileDeletions(db, files))
+        .catch((err: unknown) => jobLog.warn({ err }, 'could not sweep stale uploads or objects')),
+    SWEEP_EVERY_MS,
+  );
+  sweep.unref();
   const closing: DatabaseHandle = {
     ...handle,
     close: async () => {
+      clearInterval(sweep);
       await jobs.stop();
       await realtime.stop();
       await listener.close();
@@ -171,6 +215,10 @@ export async function startApi(
     logger,
     ...options,
   });
+  let draining = false;
+  const readiness = deps.readiness;
+  deps.readiness = async () =>
+    draining ? { ok: false, draining: true, checks: { instance: 'draining' } } : readiness();
   const app = await buildApp(deps, { loggerInstance: logger });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
@@ -182,6 +230,9 @@ export async function startApi(
     jobs,
     port,
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    drain: () => {
+      draining = true;
+    },
     close: async () => {
       await app.close();
       await database.close();

@@ -23,6 +23,7 @@ interface Fixture {
   labelId: number;
   fieldId: number;
   trashedId: number;
+  attachmentId: number;
 }
 
 /** Someone else's comment: only its author edits (owners too are refused). */
@@ -136,6 +137,31 @@ const routes: RouteCase<Fixture>[] = [
     name: 'delete checklist item',
     call: (c, f) => c.delete(`/api/checklist-items/${f.itemId}`),
     expect: write(204),
+  },
+  {
+    name: 'list attachments',
+    call: (c, f) => c.get(`/api/tasks/${f.taskId}/attachments`),
+    expect: read,
+  },
+  {
+    name: 'download attachment',
+    call: (c, f) => c.get(`/api/attachments/${f.attachmentId}`),
+    expect: read,
+  },
+  {
+    name: 'upload attachment',
+    call: (c, f) => c.post(`/api/attachments?task_id=${f.taskId}&name=note.json`, { a: 1 }),
+    expect: write(201),
+  },
+  {
+    name: 'delete attachment',
+    call: (c, f) => c.delete(`/api/attachments/${f.attachmentId}`),
+    expect: write(204),
+  },
+  {
+    name: 'duplicate card (copy to its board)',
+    call: (c, f) => c.post(`/api/tasks/${f.taskId}/copy`, { board_id: f.boardId }),
+    expect: write(201),
   },
   {
     name: 'convert checklist item',
@@ -258,6 +284,11 @@ async function fixture(): Promise<Fixture> {
   );
   const trashed = await ok(owner.post('/api/tasks', { board_id: boardId, title: 'Trashed' }));
   await owner.delete(`/api/tasks/${trashed.id}`);
+  const attachment = await ok(
+    owner.post(`/api/attachments?task_id=${task.id}&name=file.txt`, 'hello', {
+      'content-type': 'text/plain',
+    }),
+  );
   return {
     boardId,
     columnId: board.columns[1].id,
@@ -269,6 +300,7 @@ async function fixture(): Promise<Fixture> {
     labelId: label.id,
     fieldId: field.id,
     trashedId: trashed.id,
+    attachmentId: attachment.id,
   };
 }
 

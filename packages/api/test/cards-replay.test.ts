@@ -130,11 +130,34 @@ describe('the reducer replays the log to the board payload', () => {
       h.deps.db,
     );
     await h.jobs.runDue();
+    // Cards across boards: a duplicate here, one moved away, one moved in.
+    await ok(alice.post(`/api/tasks/${t1.id}/copy`, { board_id: b, title: 'One again' }));
+    const other = await ok(alice.post('/api/boards', { title: 'Elsewhere' }));
+    const t5 = await ok(
+      alice.post('/api/tasks', { board_id: b, title: 'Five', labels: ['Moved'] }),
+    );
+    await ok(alice.post(`/api/tasks/${t5.id}/move`, { board_id: other.id }));
+    const t6 = await ok(alice.post('/api/tasks', { board_id: other.id, title: 'Six' }));
+    await ok(alice.post(`/api/tasks/${t6.id}/move`, { board_id: b, status: 'Shipped' }));
     await ok(alice.delete(`/api/boards/${b}/members/${bob.userId}`));
     await ok(alice.patch(`/api/boards/${b}/members/${alice.userId}`, { role: 'owner' }));
     await ok(alice.post(`/api/boards/${b}/columns`, { title: 'Later' }));
     await ok(alice.delete(`/api/boards/${b}/columns/${todo.id}?move_to=${done.id}`));
     await ok(alice.patch(`/api/boards/${b}`, { title: 'Replayed' }));
+    // A file comes and goes (attachment.created, attachment.deleted).
+    const upload = await h.app.inject({
+      method: 'POST',
+      url: `/api/attachments?task_id=${t1.id}&name=notes.txt`,
+      headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'text/plain' },
+      payload: 'replayed notes',
+    });
+    expect(upload.statusCode, upload.body).toBe(201);
+    await ok(alice.delete(`/api/attachments/${upload.json<{ id: number }>().id}`));
+    await ok(
+      alice.patch(`/api/boards/${b}`, { background: { kind: 'gradient', gradient: 'ocean' } }),
+    );
+    await ok(alice.patch(`/api/boards/${b}`, { background: null }));
+    await ok(alice.patch(`/api/boards/${b}`, { background: { kind: 'color', color: 'teal' } }));
 
     const events = await allEvents(b);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
@@ -145,6 +168,8 @@ describe('the reducer replays the log to the board payload', () => {
     const detail = (await alice.get(`/api/boards/${b}`)).body;
     let state = boardStateFromDetail({
       ...detail,
+      title: 'Replay',
+      background: null,
       columns: [],
       tasks: [],
       members: [],
@@ -167,5 +192,7 @@ describe('the reducer replays the log to the board payload', () => {
     );
     expect(replayed.seq).toBe(detail.seq);
     expect(replayed.title).toBe('Replayed');
+    expect(detail.background).toEqual({ kind: 'color', color: 'teal' });
+    expect(replayed.background).toEqual(detail.background);
   });
 });

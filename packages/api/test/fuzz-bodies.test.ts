@@ -298,6 +298,12 @@ const routes: {
   },
   {
     method: 'POST',
+    url: () => `/api/tasks/${taskId}/copy`,
+    label: '/api/tasks/:id/copy',
+    valid: () => ({ board_id: boardId, title: 'Copy', keep_comments: false }),
+  },
+  {
+    method: 'POST',
     url: () => `/api/checklist-items/${itemId}/convert`,
     label: '/api/checklist-items/:id/convert',
     valid: () => ({ column_id: columnId }),

@@ -68,6 +68,25 @@ describe('HTTP edges', () => {
     expect(answer).toContain('"code":"SB_ERR_BAD_REQUEST"');
   });
 
+  it('Expect: 100-continue with a body over the limit gets the coded 413 instead of 100 Continue', async () => {
+    const big = await rawRequest(
+      'POST /api/boards HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+        `Authorization: Bearer ${alice.token}\r\n` +
+        'Content-Length: 1048576\r\nExpect: 100-continue\r\n\r\n',
+    );
+    expect(big).toMatch(/^HTTP\/1\.1 413 /);
+    expect(big).not.toContain('100 Continue');
+    expect(big).toContain('"code":"SB_ERR_PAYLOAD_TOO_LARGE"');
+    // Within the limit: 100 Continue, then the answer as usual.
+    const body = JSON.stringify({ title: 'continued' });
+    const small = await rawRequest(
+      'POST /api/boards HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+        `Authorization: Bearer ${alice.token}\r\nConnection: close\r\n` +
+        `Content-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n${body}`,
+    );
+    expect(small).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 /);
+  });
+
   it('oversized headers are a coded 431', async () => {
     const answer = await rawRequest(
       `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,

@@ -4,6 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { limits } from '@switchboard/core';
 import { parseProxyConfig, type ProxyConfig } from '@switchboard/proxy';
 import type { UpConfig } from './up-config.js';
 
@@ -16,6 +17,12 @@ export function webDistDir(): string {
 /** A one-page notice served when the web build is missing and cannot be made. */
 export function fallbackWebDir(): string {
   return fileURLToPath(new URL('../fallback-web', import.meta.url));
+}
+
+/** The API's file limit as the API instances will read it from the environment. */
+function attachmentMaxBytes(): number {
+  const mib = Number(process.env.ATTACHMENT_MAX_MB);
+  return (Number.isInteger(mib) && mib > 0 ? mib : limits.attachmentMaxMiB) * 1024 * 1024;
 }
 
 /** Where `up` keeps the admin token it generated, in its data directory. */
@@ -96,10 +103,29 @@ export function frontDoorConfig({
           rise: 2,
           fall: 2,
         },
+        // A stopped or stuck instance is found within 2 s (and ejected); the API's
+        // own limits answer long before that. Bodies may still stream for minutes.
+        timeouts: { headers: '2s' },
       },
     },
     routes: [
-      { name: 'api', match: { path_prefix: '/api/' }, pool: 'api' },
+      // Files stream through with the API's own file limit (ATTACHMENT_MAX_MB, which the
+      // API instances read from the same environment and check again). The first-byte
+      // timeout runs once the whole upload is sent; a thumbnail may take a moment.
+      {
+        name: 'attachments',
+        match: { path_prefix: '/api/attachments' },
+        pool: 'api',
+        max_body_size: attachmentMaxBytes(),
+        timeouts: { headers: '30s' },
+      },
+      // Bodies over the API's own limit are refused here (413), before any is sent on.
+      {
+        name: 'api',
+        match: { path_prefix: '/api/' },
+        pool: 'api',
+        max_body_size: limits.bodyLimitBytes,
+      },
       { name: 'ws', match: { path: '/ws' }, pool: 'api' },
       // Static files are cheap to serve; limits protect the API.
       { name: 'web', match: { path_prefix: '/' }, static: { root: webRoot }, rate_limit: false },

@@ -1,9 +1,5 @@
 #!/usr/bin/env node
-import { runProxyCli } from '@switchboard/proxy';
-import { runApi } from './commands/api.js';
-import { runLoadgen } from './commands/loadgen.js';
-import { runReport } from './commands/report.js';
-import { runUp } from './commands/up.js';
+import { resolveSecretFiles, SecretFileError } from './config/secrets.js';
 
 const usage = `Usage: switchboard <command> [options]
 
@@ -13,23 +9,45 @@ Commands:
   proxy     the load-balancing reverse proxy on its own, in front of any HTTP service
   report    the proxy's hourly/daily traffic report
   loadgen   the traffic simulator: simulated users working on boards, with a report
+  backup    a consistent online snapshot of the database into a file
+  restore   a backup into an empty database (or an empty DATA_DIR)
+  config    config check [api|proxy|up]: the effective configuration, secrets masked
   help      this text
 
 Run "switchboard <command> --help" for a command's options.`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  // Every role reads secrets from NAME or NAME_FILE (a mounted Kubernetes/Docker secret).
+  try {
+    const resolved = resolveSecretFiles(process.env);
+    for (const key of Object.keys(process.env)) if (!(key in resolved)) delete process.env[key];
+    Object.assign(process.env, resolved);
+  } catch (err) {
+    if (!(err instanceof SecretFileError)) throw err;
+    console.error(`switchboard ${command ?? ''}: ${err.message}`);
+    process.exit(2);
+  }
+  // Each command's modules are imported when it runs: a role loads only what it
+  // needs (the proxy never loads the API, fastify or pg; an API instance never
+  // loads the proxy), which keeps every process's start-up time and memory down.
   switch (command) {
     case 'up':
-      return runUp(rest);
+      return (await import('./commands/up.js')).runUp(rest);
     case 'api':
-      return runApi();
+      return (await import('./commands/api.js')).runApi();
     case 'proxy':
-      return runProxyCli(rest);
+      return (await import('@switchboard/proxy')).runProxyCli(rest);
     case 'report':
-      return runReport(rest);
+      return (await import('./commands/report.js')).runReport(rest);
     case 'loadgen':
-      return runLoadgen(rest);
+      return (await import('./commands/loadgen.js')).runLoadgen(rest);
+    case 'config':
+      return (await import('./commands/config.js')).runConfig(rest);
+    case 'backup':
+      return (await import('./commands/backup.js')).runBackup(rest);
+    case 'restore':
+      return (await import('./commands/backup.js')).runRestore(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -53,8 +53,16 @@ const url = (...protocols: string[]) =>
 
 /** Each setting: env variable, flag, YAML key and schema. Errors name the env variable. */
 const settings = {
-  port: { env: 'PORT', flag: 'port', yaml: 'port', schema: port, fallback: '8080' },
+  port: {
+    description: "The proxy's main listener: the product at http://localhost:PORT.",
+    env: 'PORT',
+    flag: 'port',
+    yaml: 'port',
+    schema: port,
+    fallback: '8080',
+  },
   adminAddr: {
+    description: "The proxy's admin API and /metrics (a token is required beyond loopback).",
     env: 'ADMIN_ADDR',
     flag: 'admin-addr',
     yaml: 'admin_addr',
@@ -62,6 +70,9 @@ const settings = {
     fallback: '127.0.0.1:8081',
   },
   adminToken: {
+    description:
+      'Bearer token of the admin API, at least 16 characters; unset: generated into DATA_DIR/admin-token.',
+    secret: 'always',
     env: 'ADMIN_TOKEN',
     flag: 'admin-token',
     yaml: 'admin_token',
@@ -69,6 +80,7 @@ const settings = {
     fallback: undefined,
   },
   apiInstances: {
+    description: 'API processes started behind the proxy.',
     env: 'API_INSTANCES',
     flag: 'instances',
     yaml: 'api_instances',
@@ -76,14 +88,25 @@ const settings = {
     fallback: '3',
   },
   databaseUrl: {
+    description: 'External PostgreSQL; unset: the embedded one in DATA_DIR/pg.',
+    secret: 'url',
     env: 'DATABASE_URL',
     flag: 'database-url',
     yaml: 'database_url',
     schema: url('postgres:', 'postgresql:'),
     fallback: undefined,
   },
-  bus: { env: 'BUS', flag: 'bus', yaml: 'bus', schema: z.enum(busKinds), fallback: 'pg' },
+  bus: {
+    description: 'Event fan-out between the instances: `pg`, `nats` or `redis`.',
+    env: 'BUS',
+    flag: 'bus',
+    yaml: 'bus',
+    schema: z.enum(busKinds),
+    fallback: 'pg',
+  },
   natsUrl: {
+    description: 'NATS server (required with BUS=nats).',
+    secret: 'url',
     env: 'NATS_URL',
     flag: 'nats-url',
     yaml: 'nats_url',
@@ -91,6 +114,8 @@ const settings = {
     fallback: undefined,
   },
   redisUrl: {
+    description: "Redis server (BUS=redis; also shares the proxy's rate limits).",
+    secret: 'url',
     env: 'REDIS_URL',
     flag: 'redis-url',
     yaml: 'redis_url',
@@ -98,6 +123,7 @@ const settings = {
     fallback: undefined,
   },
   authMode: {
+    description: '`accounts` (sign-in) or `open` (no login, every board shared).',
     env: 'AUTH_MODE',
     flag: 'auth-mode',
     yaml: 'auth_mode',
@@ -105,6 +131,7 @@ const settings = {
     fallback: 'accounts',
   },
   dataDir: {
+    description: 'Embedded PostgreSQL, admin token, TLS and analytics files.',
     env: 'DATA_DIR',
     flag: 'data-dir',
     yaml: 'data_dir',
@@ -112,6 +139,7 @@ const settings = {
     fallback: './.switchboard',
   },
   webRoot: {
+    description: 'Directory served at / instead of the built web app.',
     env: 'WEB_ROOT',
     flag: 'web-root',
     yaml: 'web_root',
@@ -119,6 +147,7 @@ const settings = {
     fallback: undefined,
   },
   rateLimit: {
+    description: 'Requests per minute per client address and per user at the proxy; 0: off.',
     env: 'RATE_LIMIT_PER_MINUTE',
     flag: 'rate-limit',
     yaml: 'rate_limit_per_minute',
@@ -126,6 +155,7 @@ const settings = {
     fallback: '6000',
   },
   logLevel: {
+    description: 'Log level of the API instances and the proxy.',
     env: 'LOG_LEVEL',
     flag: 'log-level',
     yaml: 'log_level',
@@ -135,6 +165,57 @@ const settings = {
 } as const;
 
 type Key = keyof typeof settings;
+
+/** A secret setting's flag is refused: flags show in `ps` to every user of the machine. */
+type SecretKind = 'always' | 'url';
+
+export interface UpSetting {
+  env: string;
+  flag: string;
+  yaml: string;
+  default: string | undefined;
+  description: string;
+  secret: boolean;
+}
+
+/** Every setting of `up`, for docs/configuration.md and `switchboard config check up`. */
+export function upSettings(): UpSetting[] {
+  return Object.values(settings).map((s) => ({
+    env: s.env,
+    flag: `--${s.flag}`,
+    yaml: s.yaml,
+    default: s.fallback,
+    description: s.description,
+    secret: 'secret' in s,
+  }));
+}
+
+/** Refuses a secret given as a flag: a token always, a URL when it carries a password. */
+function refuseSecretFlags(
+  values: Record<string, unknown>,
+  nameOf: (s: (typeof settings)[Key]) => string,
+  where: string,
+): void {
+  for (const s of Object.values(settings)) {
+    if (!('secret' in s)) continue;
+    const value = values[nameOf(s)];
+    if (typeof value !== 'string') continue;
+    let carries = (s.secret as SecretKind) === 'always';
+    if (!carries) {
+      try {
+        carries = new URL(value).password !== '';
+      } catch {
+        carries = false;
+      }
+    }
+    if (carries) {
+      throw new UpConfigError(
+        where === 'flag' ? `--${s.flag}` : `${s.yaml} (in ${where})`,
+        `carries a secret, which belongs in ${s.env} or ${s.env}_FILE, not in a ${where === 'flag' ? 'command line (ps shows it to every user)' : 'configuration file'}`,
+      );
+    }
+  }
+}
 
 /** Defaults other commands share with `up` (report finds the admin API and its token by them). */
 export const upDefaults = {
@@ -234,11 +315,14 @@ export function parseUpConfig(argv: string[], env: Record<string, string | undef
     strict: true,
     allowPositionals: false,
   });
+  refuseSecretFlags(values as Record<string, unknown>, (s) => s.flag, 'flag');
   const configPath = typeof values.config === 'string' ? values.config : undefined;
+  const file = readConfigFile(configPath);
+  refuseSecretFlags(file, (s) => s.yaml, String(configPath));
   const sources: Sources = {
     flags: values as Record<string, unknown>,
     env,
-    file: readConfigFile(configPath),
+    file,
     configPath,
   };
   const out = {} as Record<Key, unknown>;

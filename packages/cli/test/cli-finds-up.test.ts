@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, switchboardBin } from '../../../test-support/processes.js';
+import { repoRoot, sourceCondition, switchboardBin } from '../../../test-support/processes.js';
 import { type Stack, startStack } from '../../../test-support/stack.js';
 
 /**
@@ -33,7 +33,7 @@ function switchboard(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [switchboardBin, ...args],
+      [...sourceCondition, switchboardBin, ...args],
       {
         // Not the repository: the default ./.switchboard is not up's data directory here.
         cwd: elsewhere,

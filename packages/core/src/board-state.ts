@@ -78,7 +78,7 @@ function mapTasks(
 function patchTask(
   tasks: Readonly<Record<number, Task>>,
   id: number,
-  patch: Partial<Pick<Task, 'comment_count' | 'checklist'>>,
+  patch: Partial<Pick<Task, 'comment_count' | 'checklist' | 'attachment_count' | 'cover'>>,
 ): Readonly<Record<number, Task>> {
   const task = tasks[id];
   return task ? { ...tasks, [id]: { ...task, ...patch } } : tasks;
@@ -111,6 +111,7 @@ export function applyBoardEvent(
     case 'task.archived':
       return { ...next, tasks: putTask(state.tasks, state.columns, event.payload.task) };
     case 'task.deleted':
+    case 'task.moved_out':
       return { ...next, tasks: without(state.tasks, event.payload.task.id) };
     case 'task.purged':
       return { ...next, tasks: without(state.tasks, event.payload.task_id) };
@@ -165,6 +166,15 @@ export function applyBoardEvent(
         ...next,
         tasks: patchTask(state.tasks, event.payload.task_id, {
           comment_count: event.payload.comment_count,
+        }),
+      };
+    case 'attachment.created':
+    case 'attachment.deleted':
+      return {
+        ...next,
+        tasks: patchTask(state.tasks, event.payload.task_id, {
+          attachment_count: event.payload.attachment_count,
+          cover: event.payload.cover,
         }),
       };
     case 'comment.updated':

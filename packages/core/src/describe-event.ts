@@ -52,6 +52,7 @@ const fieldWords: Record<string, string> = {
   due_at: 'due date',
   start_date: 'start date',
   custom_fields: 'fields',
+  cover: 'cover',
   column_id: 'column',
   position: 'position',
   wip_limit: 'WIP limit',
@@ -181,11 +182,18 @@ export function describeEvent(event: BoardEvent, lookups: EventLookups): EventDe
     case 'task.created': {
       const e = event.payload;
       const where = e.task.status ? ` in ${plain(e.task.status)}` : '';
-      return e.from_checklist_item
-        ? text(
-            `${who} turned a checklist item of ${cardById(e.from_checklist_item.task_id)} into ${em(e.task.title)}${where}`,
-          )
-        : text(`${who} created ${em(e.task.title)}${where}`);
+      if (e.from_checklist_item) {
+        return text(
+          `${who} turned a checklist item of ${cardById(e.from_checklist_item.task_id)} into ${em(e.task.title)}${where}`,
+        );
+      }
+      if (e.from_board) {
+        const from = e.from_board.id === event.board_id ? '' : ` from ${plain(e.from_board.title)}`;
+        return e.from_board.copied
+          ? text(`${who} copied ${em(e.task.title)}${from}${where}`)
+          : text(`${who} moved ${em(e.task.title)} here${from}${where}`);
+      }
+      return text(`${who} created ${em(e.task.title)}${where}`);
     }
     case 'task.updated': {
       const e = event.payload;
@@ -217,6 +225,10 @@ export function describeEvent(event: BoardEvent, lookups: EventLookups): EventDe
       return text(`${who} restored ${em(event.payload.task.title)} from the archive`);
     case 'task.restored':
       return text(`${who} restored ${em(event.payload.task.title)} from the trash`);
+    case 'task.moved_out':
+      return text(
+        `${who} moved ${em(event.payload.task.title)} to the board ${plain(event.payload.to_board.title)}`,
+      );
     case 'task.purged':
       return event.payload.expired
         ? text(`${em(event.payload.title)} was deleted for good after its time in the trash`)
@@ -263,6 +275,16 @@ export function describeEvent(event: BoardEvent, lookups: EventLookups): EventDe
       if (event.payload.changed.includes('archived')) {
         return text(b.archived ? `${who} archived the board` : `${who} restored the board`);
       }
+      if (
+        !event.payload.changed.includes('title') &&
+        event.payload.changed.includes('background')
+      ) {
+        return text(
+          b.background
+            ? `${who} changed the board's background`
+            : `${who} removed the board's background`,
+        );
+      }
       return text(`${who} renamed the board to ${plain(b.title)}`);
     }
     case 'board.deleted':
@@ -281,6 +303,14 @@ export function describeEvent(event: BoardEvent, lookups: EventLookups): EventDe
         : text(`${who} removed ${plain(event.payload.member.username)}`);
     case 'comment.created':
       return text(`${who} commented on ${cardById(event.payload.task_id)}`);
+    case 'attachment.created':
+      return text(
+        `${who} attached ${plain(event.payload.attachment.name)} to ${cardById(event.payload.task_id)}`,
+      );
+    case 'attachment.deleted':
+      return text(
+        `${who} removed the attachment ${plain(event.payload.name)} from ${cardById(event.payload.task_id)}`,
+      );
     case 'comment.updated':
       return text(
         `${who} edited a comment on ${cardById(event.payload.task_id)}`,

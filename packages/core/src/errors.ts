@@ -63,6 +63,11 @@ export const errorCatalog = {
     status: 404,
     message: 'Accounts are off (AUTH_MODE=open): everyone shares every board.',
   },
+  SB_ERR_UNSPLASH_DISABLED: {
+    status: 404,
+    message: 'Unsplash photos are off on this server (no UNSPLASH_ACCESS_KEY).',
+  },
+  SB_ERR_UNSPLASH_PHOTO_NOT_FOUND: { status: 404, message: 'Unsplash has no such photo.' },
   SB_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed on this route.' },
   SB_ERR_VERSION_CONFLICT: {
     status: 409,
@@ -82,6 +87,23 @@ export const errorCatalog = {
   },
   SB_ERR_REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.' },
   SB_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  SB_ERR_ATTACHMENT_TOO_LARGE: {
+    status: 413,
+    message: 'The file is larger than this server takes.',
+  },
+  SB_ERR_BOARD_QUOTA_EXCEEDED: {
+    status: 413,
+    message: 'The board’s files would go over its quota; remove some first.',
+  },
+  SB_ERR_UPLOAD_INCOMPLETE: {
+    status: 400,
+    message: 'The upload ended before the whole file arrived.',
+  },
+  SB_ERR_NOT_AN_IMAGE: {
+    status: 422,
+    message: 'Only an image attachment of the card can be its cover.',
+  },
+  SB_ERR_RANGE_NOT_SATISFIABLE: { status: 416, message: 'The range is outside the file.' },
   SB_ERR_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     message: 'Send the body as application/json.',
@@ -132,8 +154,16 @@ export const errorCatalog = {
     message: 'Only its author may edit a comment (owners may delete any).',
   },
   SB_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.' },
+  SB_ERR_UNSPLASH_RATE_LIMITED: {
+    status: 429,
+    message: 'Unsplash is limiting this server; retry later.',
+  },
   SB_ERR_INTERNAL: { status: 500, message: 'Internal error.' },
   SB_ERR_UNAVAILABLE: { status: 503, message: 'A dependency is unavailable; retry shortly.' },
+  SB_ERR_UNSPLASH_UNAVAILABLE: {
+    status: 503,
+    message: 'Unsplash did not answer properly; retry shortly.',
+  },
   // WebSocket error frames (sent as {"type":"error","code","message"}; status is informative).
   SB_ERR_WS_BAD_MESSAGE: { status: 400, message: 'Malformed or unknown WebSocket message.' },
   SB_ERR_WS_TOO_MANY_SUBSCRIPTIONS: {

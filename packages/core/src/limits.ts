@@ -1,5 +1,11 @@
 /** Field and protocol limits shared by the API, the web app and the docs. */
 export const limits = {
+  /** Default largest attachment (MiB; ATTACHMENT_MAX_MB). */
+  attachmentMaxMiB: 100,
+  /** Default files per board together (MiB; BOARD_ATTACHMENT_QUOTA_MB). */
+  boardAttachmentQuotaMiB: 2048,
+  /** Attachments on one card. */
+  attachmentsPerTask: 100,
   usernameMin: 3,
   usernameMax: 32,
   passwordMin: 8,

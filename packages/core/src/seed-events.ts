@@ -38,6 +38,8 @@ export function seedTaskEvent(event: BoardEvent): SeedTaskEvent | undefined {
       type = 'updated';
       break;
     case 'task.deleted':
+    case 'task.moved_out':
+      // Seed 001's clients know boards only by id: a card that left this board is gone from it.
       type = 'deleted';
       break;
     default:

@@ -22,6 +22,7 @@ const comparedFields = [
   'due_at',
   'start_date',
   'custom_fields',
+  'cover',
 ] as const satisfies readonly (keyof Task)[];
 
 function equal(a: unknown, b: unknown): boolean {

@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import { Pool } from 'undici';
 import type { BackendConfig, PoolConfig } from './config/load.js';
 import { HealthState, type HealthEvent, type HealthPolicy } from './health/state.js';
-import { ConnectionPool, type PoolSettings } from './raw/connection-pool.js';
+import { ConnectionPool, type PoolSettings } from './engines/raw/connection-pool.js';
 import type { Target } from './strategies/types.js';
 
 export type BackendStateName = 'up' | 'starting' | 'down' | 'draining';
@@ -18,6 +18,8 @@ export interface CheckResult {
 export interface BackendHooks {
   /** Eligibility may have changed (health, drain, weight). */
   changed(backend: Backend, event?: HealthEvent): void;
+  /** A request or check failed (a discovered backend's name may have changed). */
+  failed?(backend: Backend): void;
 }
 
 export function healthPolicy(pool: PoolConfig): HealthPolicy {
@@ -36,6 +38,8 @@ export class Backend implements Target {
   readonly url: string;
   readonly origin: URL;
   readonly poolName: string;
+  /** The `dns://host:port` this backend's address came from; undefined: configured. */
+  readonly discoveredFrom: string | undefined;
   weight: number;
   draining = false;
   drainStartedAt = 0;
@@ -52,7 +56,11 @@ export class Backend implements Target {
   failures = 0;
   /** Exponentially weighted mean time to response headers, ms. */
   latencyMs = 0;
+  /** When the backend last sent a response head (performance.now()), 0: never. */
+  lastAnswerAt = 0;
   lastCheck: CheckResult | undefined;
+  /** Why the backend last left rotation (the log says so). */
+  downReason: string | undefined;
   readonly websockets = new Set<Duplex>();
   #ejectionTimer: NodeJS.Timeout | undefined;
   #drainTimer: NodeJS.Timeout | undefined;
@@ -63,9 +71,10 @@ export class Backend implements Target {
     poolName: string,
     pool: PoolConfig,
     hooks: BackendHooks,
-    opts: { rampFromNow?: boolean } = {},
+    opts: { rampFromNow?: boolean; discoveredFrom?: string } = {},
   ) {
     this.id = cfg.id;
+    this.discoveredFrom = opts.discoveredFrom;
     this.origin = new URL(cfg.url);
     this.url = this.origin.origin;
     this.poolName = poolName;
@@ -105,11 +114,31 @@ export class Backend implements Target {
     return this.health.inSlowStart(now) ? 'starting' : 'up';
   }
 
-  /** Passive health: a proxied request's outcome. */
-  recordResult(ok: boolean): void {
-    if (!ok) this.failures++;
+  /** Passive health: a proxied request's outcome (`failure`: what went wrong, when it did). */
+  recordResult(ok: boolean, failure?: string): void {
+    if (!ok) {
+      this.failures++;
+      this.hooks.failed?.(this);
+    }
     const event = this.health.recordResult(ok, Date.now());
     if (event === 'ejected') {
+      const n = this.health.policy.passive.consecutive_failures;
+      this.downReason = `${n} failed request${n === 1 ? '' : 's'} in a row (last: ${failure ?? 'unknown'})`;
+      this.#scheduleReturn();
+      this.hooks.changed(this, event);
+    }
+  }
+
+  /**
+   * The backend went silent: a request passed the first-byte timeout of
+   * `timeoutMs` with no answer from it since, while others in its pool answered.
+   */
+  recordStall(timeoutMs: number): void {
+    this.failures++;
+    this.hooks.failed?.(this);
+    const event = this.health.recordStall(Date.now());
+    if (event === 'ejected') {
+      this.downReason = `stalled: no answer within ${timeoutMs} ms while the rest of its pool answered`;
       this.#scheduleReturn();
       this.hooks.changed(this, event);
     }
@@ -117,12 +146,19 @@ export class Backend implements Target {
 
   recordCheck(result: CheckResult): HealthEvent | undefined {
     this.lastCheck = result;
+    if (!result.ok) this.hooks.failed?.(this);
     const event = this.health.recordCheck(result.ok, Date.now());
+    if (event === 'check-down') {
+      const h = this.#poolConfig.health;
+      this.downReason = `${h.method} ${h.path}: ${result.error ?? `status ${result.status}`}`;
+    }
     if (event) this.hooks.changed(this, event);
     return event;
   }
 
-  observeLatency(ms: number): void {
+  /** A response head arrived at `now` (performance.now()), `ms` after the request was sent. */
+  observeAnswer(now: number, ms: number): void {
+    this.lastAnswerAt = now;
     this.latencyMs = this.latencyMs === 0 ? ms : this.latencyMs * 0.9 + ms * 0.1;
   }
 
@@ -201,6 +237,7 @@ export class Backend implements Target {
       id: this.id,
       pool: this.poolName,
       url: this.url,
+      discovered_from: this.discoveredFrom ?? null,
       state: this.state,
       weight: this.weight,
       effective_weight: Math.round(this.effectiveWeight * 100) / 100,

@@ -36,6 +36,11 @@ export const proxyErrors = {
     status: 504,
     message: 'The upstream server did not answer in time.',
   },
+  SB_ERR_OUTCOME_UNKNOWN: {
+    status: 504,
+    message:
+      'The upstream server took the request but did not answer in time; it may or may not have been applied.',
+  },
 } as const satisfies ErrorRegistry;
 
 export type ProxyErrorCode = keyof typeof proxyErrors;

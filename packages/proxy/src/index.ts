@@ -16,7 +16,8 @@ export { parseDuration, parseListen } from './config/duration.js';
 export { startProxy } from './start.js';
 export { ProxyServer } from './proxy-server.js';
 export type { RunningProxy, StartOptions } from './types.js';
-export { runProxyCli, buildCliConfig } from './cli.js';
+export { runProxyCli, buildCliConfig, parseCliFlags, withEnvironment } from './cli.js';
+export type { CliFlags } from './cli.js';
 export { proxyErrors, proxyError, type ProxyErrorCode } from './errors.js';
 export { Analytics, type AnalyticsQuery, type AnalyticsResult } from './analytics/engine.js';
 export {
@@ -33,3 +34,9 @@ export {
   type StrategyName,
 } from './strategies/index.js';
 export type { UpstreamPool } from './upstream-pool.js';
+export {
+  proxyKeyDocs,
+  proxySettings,
+  proxySecretKeys,
+  type ProxySetting,
+} from './config/descriptions.js';

@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { ProxyConfig } from './config/load.js';
-import type { DoneInfo } from './http/exchange-types.js';
+import type { DoneInfo } from './request/done-info.js';
 
 export type { Logger };
 

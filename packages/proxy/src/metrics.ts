@@ -1,9 +1,23 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Backend } from './backend.js';
-import type { DoneInfo } from './http/exchange-types.js';
+import type { DoneInfo } from './request/done-info.js';
 import type { UpstreamPool } from './upstream-pool.js';
 
 const STATES = ['up', 'starting', 'down', 'draining'] as const;
+
+/** Every series the proxy exports starts with this, prom-client's process and Node.js ones too. */
+const PREFIX = 'sb_proxy_';
+
+/**
+ * prom-client's gauges named like counters (promtool: "non-counter metrics
+ * should not have _total suffix"); `nodejs_active_handles` and friends, by
+ * type, carry the same counts.
+ */
+const MISNAMED_DEFAULTS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 /**
  * Prometheus metrics on a registry of their own (never prom-client's global
@@ -27,7 +41,10 @@ export class ProxyMetrics {
 
   constructor(pools: () => Iterable<UpstreamPool>, defaults = false) {
     const registers = [this.registry];
-    if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'sb_proxy_process_' });
+    if (defaults) {
+      collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+      for (const name of MISNAMED_DEFAULTS) this.registry.removeSingleMetric(PREFIX + name);
+    }
     this.#requests = new Counter({
       name: 'sb_proxy_requests_total',
       help: 'Requests answered, by route, backend, method and status class.',
@@ -190,8 +207,16 @@ export class ProxyMetrics {
   }
 
   async text(): Promise<string> {
-    return this.registry.metrics();
+    return exposition(await this.registry.metrics());
   }
+}
+
+/**
+ * The Prometheus text exposition as scrapers and promtool read it: prom-client
+ * separates metric families with blank lines, which the format only tolerates.
+ */
+export function exposition(text: string): string {
+  return text.replace(/\n{2,}/g, '\n');
 }
 
 export function statusClass(status: number): string {

@@ -5,35 +5,59 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Redis } from 'ioredis';
-import { handleAdmin, writeReply, type AdminControl } from './admin/api.js';
-import { readText } from './admin/body.js';
+import type { Redis } from 'ioredis';
+import {
+  authorized,
+  errorReply,
+  runAdmin,
+  writeReply,
+  type AdminControl,
+  type AdminReply,
+} from './admin/api.js';
+import { parseJsonText, readText } from './admin/body.js';
 import { Analytics } from './analytics/engine.js';
 import type { Backend, BackendSnapshot, CheckResult } from './backend.js';
 import { isLoopback, type ProxyConfig } from './config/load.js';
+import { defaultConnectTimeoutMs } from './config/schema.js';
 import { CodedError, proxyError, sendError } from './errors.js';
+import type { DiscoveryEvent } from './discovery/dns-group.js';
 import type { HealthEvent } from './health/state.js';
-import { TrustedProxies } from './http/client-ip.js';
-import { onClientError } from './http/clients.js';
-import type { DoneInfo, ProxyObserver } from './http/exchange-types.js';
-import { FrontDoor, type FrontContext } from './http/front.js';
-import { Router, type RouteRuntime } from './http/router.js';
+import { TrustedProxies } from './request/client-address.js';
+import { onClientError } from './engines/node/client-errors.js';
+import type { DoneInfo } from './request/done-info.js';
+import type { ExchangeEnv } from './request/exchange.js';
+import { FrontPolicy } from './request/front-decision.js';
+import { FrontDoor, type FrontContext } from './engines/node/node-front.js';
+import type { RouteRuntime } from './request/routing.js';
 import { createLogger, logAccess, type Logger } from './logging.js';
 import { ProxyMetrics } from './metrics.js';
 import { IdentityResolver } from './rate-limit/identity.js';
 import { LimiterFactory, type RateLimiter } from './rate-limit/limiter.js';
 import { createRedirectServer, listen, sleep, urlHost } from './listen.js';
-import { NodeListener, type ListenerDeps, type MainListener } from './main-listener.js';
-import { RawListener } from './raw/raw-listener.js';
+import type { ListenerDeps, MainListener } from './engines/main-listener.js';
+import { NodeListener } from './engines/node/node-listener.js';
+import { RawListener } from './engines/raw/raw-listener.js';
 import { buildRoutes } from './runtime.js';
+import { analyticsScope, mergedAnalytics } from './shared/analytics-scope.js';
+import { openSharedState, type SharedState } from './shared/shared-state.js';
 import type { RunningProxy, StartOptions } from './types.js';
 import { TlsFiles } from './tls/tls-files.js';
 import { UpstreamPool, type PoolListener, type PoolOptions } from './upstream-pool.js';
 
+/**
+ * ioredis, loaded only when rate limits are shared through Redis: a proxy
+ * without redis_url (the usual one) never pays for it at start or in memory.
+ * Synchronous (ioredis is CommonJS) because the constructor builds the limiters.
+ */
+function loadRedis(): typeof Redis {
+  return (createRequire(import.meta.url)('ioredis') as { Redis: typeof Redis }).Redis;
+}
+
 /** The proxy: listeners, routing, forwarding, admin; one instance per startProxy. */
 export class ProxyServer
-  implements ProxyObserver, PoolListener, AdminControl, FrontContext, RunningProxy
+  implements ExchangeEnv, PoolListener, AdminControl, FrontContext, RunningProxy
 {
   config: ProxyConfig;
   readonly log: Logger;
@@ -44,7 +68,7 @@ export class ProxyServer
   connectTimeout: number;
   readonly #pools = new Map<string, UpstreamPool>();
   #routes: RouteRuntime[] = [];
-  #router: Router = new Router([]);
+  #front: FrontPolicy | undefined;
   #limiters = new Map<string, RateLimiter>();
   readonly #factory: LimiterFactory;
   #identity: IdentityResolver;
@@ -56,6 +80,7 @@ export class ProxyServer
   #redirect: Server | undefined;
   #tlsFiles: TlsFiles | undefined;
   #closing = false;
+  #shared: SharedState | undefined;
   readonly #retired: UpstreamPool[] = [];
   #ownsLogger: boolean;
   readonly workers = 1;
@@ -77,10 +102,11 @@ export class ProxyServer
     this.metrics = new ProxyMetrics(() => this.#pools.values(), true);
     this.analytics = config.analytics.enabled ? new Analytics() : undefined;
     this.trusted = new TrustedProxies(config.server.trusted_proxies);
-    this.connectTimeout = 5000;
-    const redisUrl = config.rate_limit.redis_url;
+    this.connectTimeout = defaultConnectTimeoutMs;
+    // One Redis for several proxies: the shared state's serves the rate limits unless they name their own.
+    const redisUrl = config.rate_limit.redis_url ?? config.shared.redis_url;
     this.#redis = redisUrl
-      ? new Redis(redisUrl, {
+      ? new (loadRedis())(redisUrl, {
           enableOfflineQueue: false,
           maxRetriesPerRequest: 1,
           lazyConnect: false,
@@ -107,7 +133,10 @@ export class ProxyServer
   }
 
   #poolOpts(): PoolOptions {
-    return this.#opts.probe ? { probe: this.#opts.probe } : {};
+    return {
+      ...(this.#opts.probe ? { probe: this.#opts.probe } : {}),
+      dns: () => this.config.dns,
+    };
   }
 
   #applyRoutes(): void {
@@ -121,9 +150,9 @@ export class ProxyServer
     );
     this.#routes = routes;
     this.#limiters = limiters;
-    this.#router = new Router(routes);
+    this.#front = new FrontPolicy(this.config, routes);
     const timeouts = Object.values(this.config.pools).map((p) => p.timeouts.connect);
-    this.connectTimeout = timeouts.length ? Math.max(...timeouts) : 5000;
+    this.connectTimeout = timeouts.length ? Math.max(...timeouts) : defaultConnectTimeoutMs;
   }
 
   pools(): ReadonlyMap<string, UpstreamPool> {
@@ -150,6 +179,17 @@ export class ProxyServer
       } catch (e) {
         this.log.warn({ err: (e as Error).message }, 'could not load saved analytics');
       }
+    }
+    if (!worker) {
+      // Before the listener opens, so the first request already sees the logged admin changes.
+      const analytics = this.analytics;
+      this.#shared = await openSharedState(
+        cfg,
+        this.#baseDir,
+        (method, url, body) => this.#runAdmin(this, method, url, body),
+        analytics ? async () => analytics.toJSON() : undefined,
+        this.log,
+      );
     }
     let pair: ListenerDeps['tls'];
     if (this.tls) {
@@ -210,8 +250,8 @@ export class ProxyServer
     return this.#tlsFiles.reload(secure);
   }
 
-  get router(): Router {
-    return this.#router;
+  get front(): FrontPolicy {
+    return this.#front as FrontPolicy;
   }
 
   async onAdmin(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -230,13 +270,51 @@ export class ProxyServer
       return;
     }
     try {
-      await handleAdmin(this, this.config.admin.token, req, res);
+      if (!authorized(this.config.admin.token, req)) {
+        writeReply(res, errorReply(proxyError('SB_ERR_UNAUTHENTICATED')));
+        return;
+      }
+      const body = await readText(req);
+      writeReply(res, await this.admin(req.method ?? 'GET', req.url ?? '/', body));
     } catch (e) {
+      if (e instanceof CodedError) {
+        sendError(res, e);
+        return;
+      }
+      sendError(res, proxyError('SB_ERR_INTERNAL'));
       this.log.error(
         { err: (e as Error).message, stack: (e as Error).stack },
         'admin handler failed',
       );
     }
+  }
+
+  /**
+   * One admin request, already authorized: changes go through the shared
+   * admin log when there is one; analytics merge every proxy's unless
+   * `scope=local`.
+   */
+  async admin(method: string, url: string, body: string): Promise<AdminReply> {
+    const shared = this.#shared;
+    const scope = analyticsScope(method, url);
+    if (scope === 'all' && shared?.analytics && this.analytics) {
+      const view = await mergedAnalytics([this.analytics.toJSON()], shared, this.log);
+      const ctl: AdminControl = {
+        pools: () => this.pools(),
+        routes: () => this.routes(),
+        analytics: view.analytics,
+        metrics: this.metrics,
+        reloadTls: () => this.reloadTls(),
+        reloadConfig: undefined,
+      };
+      return view.annotate(await this.#runAdmin(ctl, method, url, body));
+    }
+    if (shared?.admin) return shared.admin.handle(method, url, body);
+    return this.#runAdmin(this, method, url, body);
+  }
+
+  #runAdmin(ctl: AdminControl, method: string, url: string, body: string): Promise<AdminReply> {
+    return runAdmin(ctl, method, url, async () => parseJsonText(body));
   }
 
   // ---- observers -------------------------------------------------------
@@ -245,6 +323,14 @@ export class ProxyServer
     this.metrics.requestDone(info);
     this.analytics?.record(info.route, info.backend, info.status, info.durationMs, info.bytes);
     if (this.config.log.access) logAccess(this.log, info);
+  }
+
+  rateLimited(route: string, key: 'ip' | 'user'): void {
+    this.metrics.rateLimited(route, key);
+  }
+
+  limiterFailed(err: unknown): void {
+    this.log.error({ err: (err as Error).message }, 'rate limiter failed');
   }
 
   retried(route: string, backend: string, reason: string): void {
@@ -262,12 +348,49 @@ export class ProxyServer
     event: HealthEvent | 'drained' | undefined,
   ): void {
     if (event === 'ejected') this.metrics.ejected(pool.name, backend.id);
-    if (event) {
-      const level = event === 'check-down' || event === 'ejected' ? 'warn' : 'info';
-      this.log[level](
+    if (event === 'check-down' || event === 'ejected') {
+      // At warn, so the default level says why a backend left rotation.
+      this.log.warn(
+        {
+          pool: pool.name,
+          backend: backend.id,
+          event,
+          state: backend.state,
+          reason: backend.downReason,
+        },
+        `backend ${backend.id} is out of rotation: ${backend.downReason ?? event}`,
+      );
+      // The log is buffered for the access lines; an operator should see this one now.
+      this.log.flush();
+    } else if (event) {
+      this.log.info(
         { pool: pool.name, backend: backend.id, event, state: backend.state },
         'backend state',
       );
+    }
+  }
+
+  discovery(pool: UpstreamPool, event: DiscoveryEvent): void {
+    const fields = { pool: pool.name, ...event };
+    switch (event.kind) {
+      case 'joined':
+        this.log.info(fields, `${event.name}: ${event.address} joined as ${event.backend}`);
+        break;
+      case 'left':
+        this.log.info(fields, `${event.name}: ${event.address} is gone; ${event.backend} drains`);
+        break;
+      case 'gone':
+        this.log.warn(
+          fields,
+          `${event.name}: no such name (NXDOMAIN); draining its ${event.drained} backend(s)`,
+        );
+        break;
+      case 'failed':
+        this.log.warn(
+          fields,
+          `${event.name}: lookup failed (${event.error}); keeping the last ${event.kept} address(es)`,
+        );
+        break;
     }
   }
 
@@ -354,6 +477,8 @@ export class ProxyServer
         this.log.warn({ err: (e as Error).message }, 'could not save analytics');
       });
     }
+    // After the final save, so the last rollups are what the others read.
+    await this.#shared?.close().catch(() => {});
     if (this.#redis) this.#redis.disconnect();
     this.log.info('proxy closed');
     if (this.#ownsLogger) this.log.flush();

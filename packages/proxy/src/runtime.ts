@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { ProxyConfig, RouteConfig } from './config/load.js';
-import type { RouteRuntime } from './http/router.js';
+import type { RouteRuntime } from './request/routing.js';
 import type { IdentityResolver } from './rate-limit/identity.js';
 import { RateLimiter, type LimiterFactory } from './rate-limit/limiter.js';
 import { StaticSite } from './static/static-site.js';
@@ -40,6 +40,7 @@ export function buildRoutes(
       limiter,
       headersTimeout: cfg.timeouts?.headers,
       bodyTimeout: cfg.timeouts?.body,
+      maxBodySize: cfg.max_body_size,
     };
   });
   return { routes, limiters };

@@ -1,7 +1,8 @@
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startBackend, type TestBackend } from './helpers/backends.js';
 import { startTestProxy } from './helpers/proxy.js';
+import { forEachEngine } from './helpers/engines.js';
 import { parseProxyConfig, STRATEGY_NAMES, startProxy } from '../src/index.js';
 import type { ProxyServer } from '../src/proxy-server.js';
 import { silentLogger } from './helpers/proxy.js';
@@ -32,7 +33,7 @@ async function call(base: string, method: string, path: string, body?: unknown, 
   };
 }
 
-describe('admin API', () => {
+forEachEngine('admin API', (engine) => {
   let a: TestBackend;
   let b: TestBackend;
   let c: TestBackend;
@@ -40,7 +41,7 @@ describe('admin API', () => {
 
   beforeAll(async () => {
     [a, b, c] = await Promise.all([startBackend('a'), startBackend('b'), startBackend('c')]);
-    proxy = await startTestProxy({
+    proxy = await startTestProxy(engine, {
       backends: [
         { id: 'a', url: a.url },
         { id: 'b', url: b.url },
@@ -217,7 +218,7 @@ describe('admin API', () => {
   });
 });
 
-describe('admin authentication', () => {
+forEachEngine('admin authentication', (engine) => {
   let a: TestBackend;
   beforeAll(async () => {
     a = await startBackend('a');
@@ -227,7 +228,7 @@ describe('admin authentication', () => {
   });
 
   it('with a token configured, requires it on every admin request', async () => {
-    const p = await startTestProxy({
+    const p = await startTestProxy(engine, {
       backends: [{ id: 'a', url: a.url }],
       admin: { token: TOKEN },
     });
@@ -246,8 +247,8 @@ describe('admin authentication', () => {
   });
 
   it('exposes the admin API on the main listener only with a token, and only to its bearer', async () => {
-    const open = await startTestProxy({ backends: [{ id: 'a', url: a.url }] });
-    const locked = await startTestProxy({
+    const open = await startTestProxy(engine, { backends: [{ id: 'a', url: a.url }] });
+    const locked = await startTestProxy(engine, {
       backends: [{ id: 'a', url: a.url }],
       admin: { token: TOKEN },
     });
@@ -266,7 +267,7 @@ describe('admin authentication', () => {
   });
 
   it('sends a browser that opens /admin on the main listener to browser_page; API calls are untouched', async () => {
-    const p = await startTestProxy({
+    const p = await startTestProxy(engine, {
       backends: [{ id: 'a', url: a.url }],
       admin: { token: TOKEN, browser_page: '/backends' },
     });

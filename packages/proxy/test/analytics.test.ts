@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Analytics, buildReport, formatReport } from '../src/index.js';
 import { startBackend } from './helpers/backends.js';
 import { startTestProxy } from './helpers/proxy.js';
+import { forEachEngine } from './helpers/engines.js';
 
 const H = 3_600_000;
 const T0 = Date.parse('2026-03-02T00:00:00Z');
@@ -97,7 +98,9 @@ describe('analytics engine', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+});
 
+forEachEngine('analytics of live traffic', (engine) => {
   it('is served by the admin API from live traffic, and saved on shutdown', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'sb-proxy-analytics-'));
     const backend = await startBackend('a', {
@@ -106,7 +109,7 @@ describe('analytics engine', () => {
         res.end('x');
       },
     });
-    const p = await startTestProxy({
+    const p = await startTestProxy(engine, {
       data_dir: dir,
       analytics: { persist: true },
       backends: [{ id: 'a', url: backend.url }],

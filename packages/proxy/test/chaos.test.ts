@@ -1,7 +1,8 @@
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { deadPort, startBackend, type TestBackend } from './helpers/backends.js';
 import { startTestProxy, waitFor } from './helpers/proxy.js';
+import { forEachEngine } from './helpers/engines.js';
 import type { ProxyServer } from '../src/proxy-server.js';
 
 /**
@@ -10,7 +11,7 @@ import type { ProxyServer } from '../src/proxy-server.js';
  * the proxy still serves — the accounting invariant behind drain and
  * least-connections.
  */
-describe('chaos', () => {
+forEachEngine('chaos', (engine) => {
   let flaky: TestBackend;
   let good: TestBackend;
   let proxy: ProxyServer;
@@ -33,7 +34,7 @@ describe('chaos', () => {
       },
     });
     good = await startBackend('good');
-    proxy = await startTestProxy({
+    proxy = await startTestProxy(engine, {
       strategy: 'least-connections',
       backends: [
         { id: 'flaky', url: flaky.url },

@@ -130,4 +130,67 @@ describe('switchboard proxy (runProxyCli)', () => {
     expect(await new Promise((r) => invalid.child.once('exit', r))).toBe(1);
     expect(invalid.output()).toContain('backends[1].url');
   }, 20_000);
+
+  it('in front of an ordinary web server: GET / keeps it up; --health-path checks that path, and the log says why it went down', async () => {
+    // Like `python3 -m http.server`: pages at /, 404 for anything else.
+    const web = await startBackend('web', {
+      handler: (req, res) => {
+        res.writeHead(req.url === '/' ? 200 : 404, { 'content-type': 'text/html' });
+        res.end(req.url === '/' ? '<h1>Directory listing</h1>' : 'File not found');
+      },
+    });
+    // Quick checks so the test need not wait for the 5 s default; the log level stays the default.
+    const file = path.join(dir, 'web.yaml');
+    await writeFile(
+      file,
+      [
+        'listen: 127.0.0.1:0',
+        `data_dir: ${JSON.stringify(dir)}`,
+        'admin: { listen: "127.0.0.1:0" }',
+        'log: { access: false }',
+        'health: { interval: 100ms, timeout: 1s, fall: 2, rise: 1 }',
+        '',
+      ].join('\n'),
+    );
+    const states = async (admin: string): Promise<{ state: string; checks: number }> => {
+      const res = await request(admin + '/admin/backends');
+      const body = (await res.body.json()) as {
+        backends: { state: string; stats: { last_check: { ok: boolean } | null } }[];
+      };
+      const b = body.backends[0]!;
+      return { state: b.state, checks: b.stats.last_check ? 1 : 0 };
+    };
+    try {
+      const plain = start(['--config', file, '--backend', web.url]);
+      const up = await plain.urls;
+      await waitFor(async () => (await states(up.admin)).checks > 0, 10_000);
+      // Several intervals later it is still up, and serves.
+      await new Promise((r) => setTimeout(r, 400));
+      expect((await states(up.admin)).state).toBe('up');
+      const page = await request(up.url + '/');
+      expect(page.statusCode).toBe(200);
+      await page.body.dump();
+      plain.child.kill('SIGTERM');
+      await new Promise((r) => plain.child.once('exit', r));
+
+      const checked = start(['--config', file, '--backend', web.url, '--health-path', '/health']);
+      const down = await checked.urls;
+      await waitFor(async () => (await states(down.admin)).state === 'down', 10_000);
+      await waitFor(() => checked.output().includes('out of rotation'), 5_000);
+      const line = checked
+        .output()
+        .split('\n')
+        .find((l) => l.includes('out of rotation'));
+      expect(JSON.parse(line!)).toMatchObject({
+        level: 40,
+        event: 'check-down',
+        backend: 'backend-1',
+        reason: 'GET /health: unexpected status 404',
+      });
+      checked.child.kill('SIGTERM');
+      await new Promise((r) => checked.child.once('exit', r));
+    } finally {
+      await web.close();
+    }
+  }, 40_000);
 });

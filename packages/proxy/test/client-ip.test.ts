@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  forwardedNode,
-  forwardedValue,
-  normalizeIp,
-  TrustedProxies,
-} from '../src/http/client-ip.js';
-import { connectionListed, isHopByHop } from '../src/http/hop-by-hop.js';
-import { parseCookie } from '../src/http/cookies.js';
+import { normalizeIp, TrustedProxies } from '../src/request/client-address.js';
+import { forwardedElement, forwardedNode, forwardedValue } from '../src/request/forwarded.js';
+import { connectionListed, isHopByHop } from '../src/request/hop-by-hop.js';
+import { parseCookie } from '../src/request/cookies.js';
 
 describe('client identity helpers', () => {
   it('walks X-Forwarded-For from the right, skipping trusted proxies', () => {
@@ -27,6 +23,19 @@ describe('client identity helpers', () => {
     expect(forwardedValue('a"b')).toBe('"a\\"b"');
     expect(normalizeIp('::ffff:127.0.0.1')).toBe('127.0.0.1');
     expect(normalizeIp('::1')).toBe('::1');
+  });
+
+  it('builds the Forwarded element alike for any host, an empty one quoted (RFC 7239)', () => {
+    // An empty Host first: the remembered last host must not pass for it
+    // (engine-differential seed -351352126 found `host=` against `host=""`).
+    expect(forwardedElement('10.0.0.1', false, '')).toBe('for=10.0.0.1;proto=http;host=""');
+    expect(forwardedElement('10.0.0.1', true, 'a.example')).toBe(
+      'for=10.0.0.1;proto=https;host=a.example',
+    );
+    expect(forwardedElement('10.0.0.1', false, '')).toBe('for=10.0.0.1;proto=http;host=""');
+    expect(forwardedElement('::1', false, 'a:80')).toBe('for="[::1]";proto=http;host="a:80"');
+    expect(forwardedElement('10.0.0.1', false, undefined)).toBe('for=10.0.0.1;proto=http');
+    expect(forwardedValue('')).toBe('""');
   });
 
   it('knows the hop-by-hop headers in any case, and what Connection names', () => {

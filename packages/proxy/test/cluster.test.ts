@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Analytics, parseProxyConfig, startProxy, type RunningProxy } from '../src/index.js';
 import { startBackend, type TestBackend } from './helpers/backends.js';
+import { promtoolAvailable, promtoolCheck } from '../../../test-support/promtool.js';
 import { silentLogger, waitFor } from './helpers/proxy.js';
 
 /** workers: 2 — the primary hosts the admin API over both workers. */
@@ -87,6 +88,12 @@ describe('cluster mode', () => {
     expect(metrics.text).toMatch(
       /sb_proxy_requests_total\{route="default",backend="a",method="GET",status_class="2xx"\} \d+/,
     );
+    // The merged exposition parses and lints clean too.
+    if (promtoolAvailable()) {
+      const checked = await promtoolCheck(metrics.text);
+      expect(checked.output).toBe('');
+      expect(checked.code).toBe(0);
+    }
     const analytics = (await admin('GET', '/admin/analytics?window=1h')).json() as {
       totals: { requests: number };
     };

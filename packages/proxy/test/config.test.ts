@@ -32,7 +32,9 @@ describe('config', () => {
       timeout: 2000,
       rise: 2,
       fall: 3,
-      path: '/health',
+      // What any web server answers (GET / with a 2xx or 3xx), not an endpoint of ours.
+      path: '/',
+      expect_status: [[200, 399]],
     });
     expect(pool.strategy).toEqual({ name: 'round-robin' });
     expect(c.routes).toEqual([
@@ -70,6 +72,16 @@ describe('config', () => {
     );
     expect(issues({ routes: [{ pool: 'ghost' }] })).toEqual([
       'routes[0].pool: unknown pool "ghost"',
+    ]);
+    // …also when the file has other problems: every one is listed at once.
+    expect(
+      issues({
+        pools: { api: { backends: [{ url: 'not a url' }] } },
+        routes: [{ pool: 'api' }, { pool: 'ghost', match: { path: '/g' } }],
+      }),
+    ).toEqual([
+      'pools.api.backends[0].url: Invalid URL (expected http:// or https://)',
+      'routes[1].pool: unknown pool "ghost"',
     ]);
     expect(issues({ backends: [{ url: 'http://a:1/path' }] })[0]).toMatch(
       /^backends\[0\]\.url: Backend URL must be an origin/,
@@ -111,6 +123,34 @@ describe('config', () => {
     expect(Object.keys(main.pools)).toEqual(['api']);
     const front = await loadProxyConfig(path.join(here, '../examples/front-door.yaml'));
     expect(Object.keys(front.pools)).toEqual(['todo', 'chat', 'news']);
+  });
+
+  it('says a config file is missing in words, naming it', async () => {
+    const missing = path.join(tmpdir(), 'sb-no-such-dir', 'proxy.yaml');
+    for (const load of [
+      () => loadProxyConfig(missing),
+      () => buildCliConfig({ config: missing, backend: [], tls: false }, {}),
+    ]) {
+      const err = await load().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).issues).toEqual([`${missing}: config file not found`]);
+    }
+  });
+
+  it("--health-path sets the default pool's check; without --backend it says what it needs", async () => {
+    const c = await buildCliConfig(
+      { backend: ['http://127.0.0.1:3001'], healthPath: '/healthz', tls: false },
+      {},
+    );
+    expect(c.pools.default!.health.path).toBe('/healthz');
+    const plain = await buildCliConfig({ backend: ['http://127.0.0.1:3001'], tls: false }, {});
+    expect(plain.pools.default!.health.path).toBe('/');
+    await expect(
+      buildCliConfig({ backend: [], healthPath: '/healthz', tls: false }, {}),
+    ).rejects.toThrow(/--health-path \(HEALTH_PATH\): .*--backend URL \(BACKENDS\)/);
   });
 
   it('reports YAML syntax errors with the file name', async () => {

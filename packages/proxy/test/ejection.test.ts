@@ -1,10 +1,11 @@
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startBackend, type TestBackend } from './helpers/backends.js';
 import { startTestProxy, waitFor } from './helpers/proxy.js';
+import { forEachEngine } from './helpers/engines.js';
 import type { ProxyServer } from '../src/proxy-server.js';
 
-describe('passive ejection and drain over real traffic', () => {
+forEachEngine('passive ejection and drain over real traffic', (engine) => {
   let sick: TestBackend;
   let well: TestBackend;
   let proxy: ProxyServer;
@@ -18,7 +19,7 @@ describe('passive ejection and drain over real traffic', () => {
       },
     });
     well = await startBackend('well');
-    proxy = await startTestProxy({
+    proxy = await startTestProxy(engine, {
       strategy: 'round-robin',
       backends: [
         { id: 'sick', url: sick.url },

@@ -1,12 +1,13 @@
 import { Readable, Writable } from 'node:stream';
 import pino from 'pino';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { deadPort, startBackend, type TestBackend } from './helpers/backends.js';
 import { rawRequest, startTestProxy, statusOf, waitFor } from './helpers/proxy.js';
+import { forEachEngine } from './helpers/engines.js';
 import type { ProxyServer } from '../src/proxy-server.js';
 
-describe('forwarding', () => {
+forEachEngine('forwarding', (engine) => {
   let a: TestBackend;
   let b: TestBackend;
   let proxy: ProxyServer;
@@ -57,14 +58,14 @@ describe('forwarding', () => {
       },
     });
     b = await startBackend('b');
-    proxy = await startTestProxy({
+    proxy = await startTestProxy(engine, {
       backends: [
         { id: 'a', url: a.url },
         { id: 'b', url: b.url, weight: 0 },
       ],
       health: { enabled: false },
     });
-    trustedProxy = await startTestProxy({
+    trustedProxy = await startTestProxy(engine, {
       backends: [{ id: 'a', url: a.url }],
       health: { enabled: false },
       server: { trusted_proxies: ['127.0.0.0/8'] },
@@ -204,7 +205,7 @@ describe('forwarding', () => {
   });
 
   it('answers 502 with a coded body when the backend is unreachable', async () => {
-    const p = await startTestProxy({
+    const p = await startTestProxy(engine, {
       backends: [{ id: 'gone', url: `http://127.0.0.1:${await deadPort()}` }],
       health: { enabled: false },
       passive: { enabled: false },
@@ -224,7 +225,7 @@ describe('forwarding', () => {
   });
 
   it('answers 503 SB_ERR_NO_BACKEND when every backend is down, and /ready says so', async () => {
-    const p = await startTestProxy({
+    const p = await startTestProxy(engine, {
       backends: [{ id: 'x', url: a.url }],
       health: { enabled: true, initial: 'down', interval: '1h' },
     });
@@ -242,6 +243,49 @@ describe('forwarding', () => {
     }
   });
 
+  it('says when to retry (Retry-After) when every backend is out of rotation', async () => {
+    // Down by active checks (which fail): back after `rise` passes at the earliest.
+    const checked = await startTestProxy(engine, {
+      backends: [{ id: 'x', url: `http://127.0.0.1:${await deadPort()}` }],
+      health: { enabled: true, initial: 'down', interval: '3s', rise: 2 },
+    });
+    // Ejected by passive outlier detection: back when the ejection ends.
+    const failing = await startBackend('failing', {
+      handler: (_req, res) => {
+        res.statusCode = 500;
+        res.end('boom');
+      },
+    });
+    const ejected = await startTestProxy(engine, {
+      backends: [{ id: 'f', url: failing.url }],
+      health: { enabled: false },
+      passive: { consecutive_failures: 1, base_ejection: '20s' },
+    });
+    try {
+      for (const path of ['/x', '/ready']) {
+        const res = await request(checked.url + path);
+        expect(res.statusCode, path).toBe(503);
+        expect(res.headers['retry-after'], path).toBe('6');
+        expect(((await res.body.json()) as { error: { code: string } }).error.code).toBe(
+          'SB_ERR_NO_BACKEND',
+        );
+      }
+      const first = await request(ejected.url + '/x');
+      expect(first.statusCode).toBe(500);
+      await first.body.dump();
+      const res = await request(ejected.url + '/x');
+      expect(res.statusCode).toBe(503);
+      const after = Number(res.headers['retry-after']);
+      expect(after).toBeGreaterThanOrEqual(1);
+      expect(after).toBeLessThanOrEqual(20);
+      await res.body.dump();
+    } finally {
+      await checked.close();
+      await ejected.close();
+      await failing.close();
+    }
+  });
+
   it('answers 504 when the upstream is too slow, and frees the upstream request when the client aborts', async () => {
     let closedUpstream = 0;
     const slow = await startBackend('slow', {
@@ -251,7 +295,7 @@ describe('forwarding', () => {
         setTimeout(() => res.end('late'), 2000);
       },
     });
-    const p = await startTestProxy({
+    const p = await startTestProxy(engine, {
       backends: [{ id: 'slow', url: slow.url }],
       health: { enabled: false },
       timeouts: { headers: '300ms' },
@@ -289,6 +333,7 @@ describe('forwarding', () => {
     });
     const logger = pino({ level: 'info' }, sink);
     const on = await startTestProxy(
+      engine,
       {
         backends: [{ id: 'a', url: a.url }],
         health: { enabled: false },
@@ -297,6 +342,7 @@ describe('forwarding', () => {
       { logger },
     );
     const off = await startTestProxy(
+      engine,
       {
         backends: [{ id: 'a', url: a.url }],
         health: { enabled: false },

@@ -1,18 +1,19 @@
 import { connect } from 'node:net';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startBackend, type TestBackend } from './helpers/backends.js';
 import { bodyOf, rawRequest, startTestProxy, statusOf, waitFor } from './helpers/proxy.js';
+import { forEachEngine } from './helpers/engines.js';
 import type { ProxyServer } from '../src/proxy-server.js';
 
 /** Framing and smuggling cases as scripted bytes, in the manner of nginx-tests. */
-describe('hardening', () => {
+forEachEngine('hardening', (engine) => {
   let backend: TestBackend;
   let proxy: ProxyServer;
 
   beforeAll(async () => {
     backend = await startBackend('a');
-    proxy = await startTestProxy({
+    proxy = await startTestProxy(engine, {
       backends: [{ id: 'a', url: backend.url }],
       health: { enabled: false },
       server: { max_header_size: 4096, headers_timeout: '300ms', request_timeout: '2s' },
@@ -98,7 +99,7 @@ describe('hardening', () => {
   });
 
   it('caps client connections: past max_connections a client gets a coded 503', async () => {
-    const p = await startTestProxy({
+    const p = await startTestProxy(engine, {
       backends: [{ id: 'a', url: backend.url }],
       health: { enabled: false },
       server: { max_connections: 2 },

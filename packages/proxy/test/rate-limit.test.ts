@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startBackend, type TestBackend } from './helpers/backends.js';
 import { startTestProxy } from './helpers/proxy.js';
+import { redisForTests } from './helpers/redis.js';
+import { forEachEngine } from './helpers/engines.js';
 import type { ProxyServer } from '../src/proxy-server.js';
 
 const SECRET = 'rate-limit-test-secret';
@@ -23,12 +24,12 @@ async function hit(p: ProxyServer, path: string, headers: Record<string, string>
   return { status: res.statusCode, headers: res.headers, body };
 }
 
-describe('rate limiting (memory)', () => {
+forEachEngine('rate limiting (memory)', (engine) => {
   let backend: TestBackend;
   let proxy: ProxyServer;
   beforeAll(async () => {
     backend = await startBackend('a');
-    proxy = await startTestProxy({
+    proxy = await startTestProxy(engine, {
       backends: [{ id: 'a', url: backend.url }],
       health: { enabled: false },
       rate_limit: { jwt_secret: SECRET },
@@ -102,7 +103,7 @@ describe('rate limiting (memory)', () => {
   });
 
   it('without a secret, decodes the token for keying only', async () => {
-    const p = await startTestProxy({
+    const p = await startTestProxy(engine, {
       backends: [{ id: 'a', url: backend.url }],
       health: { enabled: false },
       rate_limit: { default: { per_user: { limit: 1, window: '1m' } } },
@@ -124,49 +125,13 @@ describe('rate limiting (memory)', () => {
   });
 });
 
-describe('rate limiting shared through Redis', () => {
-  const url = process.env.TEST_REDIS_URL;
-  const prefix = `sb-test-${randomBytes(6).toString('hex')}:`;
-  let reachable = false;
-  let why = '';
-
-  beforeAll(async () => {
-    if (!url) {
-      why = 'TEST_REDIS_URL is not set';
-    } else {
-      const probe = new Redis(url, {
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-        enableOfflineQueue: false,
-        connectTimeout: 1000,
-      });
-      probe.on('error', () => {});
-      try {
-        await probe.connect();
-        reachable = (await probe.ping()) === 'PONG';
-      } catch (e) {
-        why = `Redis at ${url} is unreachable: ${(e as Error).message}`;
-      } finally {
-        probe.disconnect();
-      }
-    }
-    if (!reachable) {
-      if (process.env.CI === 'true')
-        throw new Error(`Redis-backed rate limit tests need Redis in CI: ${why}`);
-      console.warn(`\n⚠️  SKIPPING Redis rate-limit tests: ${why}\n`);
-    }
-  });
-
-  afterAll(async () => {
-    if (!reachable || !url) return;
-    const r = new Redis(url);
-    const keys = await r.keys(`${prefix}*`);
-    if (keys.length) await r.del(...keys);
-    r.disconnect();
-  });
+forEachEngine('rate limiting shared through Redis', (engine) => {
+  const redis = redisForTests('rate-limit');
+  const { url, prefix } = redis;
+  const reachable = () => redis.reachable();
 
   it('two proxy instances share one budget', async (ctx) => {
-    if (!reachable) ctx.skip();
+    if (!reachable()) ctx.skip();
     const backend = await startBackend('a');
     const config = {
       backends: [{ id: 'a', url: backend.url }],
@@ -177,8 +142,8 @@ describe('rate limiting shared through Redis', () => {
         default: { per_ip: { limit: 5, window: '1m' } },
       },
     };
-    const p1 = await startTestProxy(config);
-    const p2 = await startTestProxy(config);
+    const p1 = await startTestProxy(engine, config);
+    const p2 = await startTestProxy(engine, config);
     try {
       // Wait for both Redis clients to be ready so the insurance limiter is not used.
       await new Promise((r) => setTimeout(r, 300));
@@ -198,7 +163,7 @@ describe('rate limiting shared through Redis', () => {
 
   it('falls back to the in-memory insurance limiter when Redis is unreachable', async () => {
     const backend = await startBackend('a');
-    const p = await startTestProxy({
+    const p = await startTestProxy(engine, {
       backends: [{ id: 'a', url: backend.url }],
       health: { enabled: false },
       rate_limit: {

@@ -1,11 +1,12 @@
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { parseProxyConfig } from '../src/index.js';
 import { startBackend, type TestBackend } from './helpers/backends.js';
 import { startTestProxy, waitFor } from './helpers/proxy.js';
+import { forEachEngine } from './helpers/engines.js';
 
-describe('reload without dropping connections', () => {
+forEachEngine('reload without dropping connections', (engine) => {
   let a: TestBackend;
   let b: TestBackend;
   let slow: TestBackend;
@@ -41,7 +42,7 @@ describe('reload without dropping connections', () => {
           { match: { path_prefix: '/' }, pool: 'main' },
         ],
       });
-    const p = await startTestProxy({
+    const p = await startTestProxy(engine, {
       backends: [{ id: 'a', url: a.url }],
       health: { enabled: false },
     });
@@ -100,7 +101,7 @@ describe('reload without dropping connections', () => {
   });
 
   it('adds and removes pools and routes on reload', async () => {
-    const p = await startTestProxy({
+    const p = await startTestProxy(engine, {
       backends: [{ id: 'a', url: a.url }],
       health: { enabled: false },
     });

@@ -1,7 +1,8 @@
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { deadPort, startBackend, type TestBackend } from './helpers/backends.js';
 import { startTestProxy, waitFor } from './helpers/proxy.js';
+import { forEachEngine, type Engine } from './helpers/engines.js';
 import type { ProxyServer } from '../src/proxy-server.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -18,16 +19,16 @@ async function backend(
   return b;
 }
 
-async function proxy(input: Record<string, unknown>): Promise<ProxyServer> {
-  const p = await startTestProxy(input);
+async function proxy(engine: Engine, input: Record<string, unknown>): Promise<ProxyServer> {
+  const p = await startTestProxy(engine, input);
   cleanup.push(() => p.close());
   return p;
 }
 
-describe('retries and failover', () => {
+forEachEngine('retries and failover', (engine) => {
   it('retries an idempotent GET on another backend when the first refuses the connection', async () => {
     const good = await backend('good');
-    const p = await proxy({
+    const p = await proxy(engine, {
       strategy: 'round-robin',
       backends: [
         { id: 'dead', url: `http://127.0.0.1:${await deadPort()}` },
@@ -47,7 +48,7 @@ describe('retries and failover', () => {
 
   it('retries a POST only when nothing was sent (connection refused) — documented choice', async () => {
     const good = await backend('good');
-    const p = await proxy({
+    const p = await proxy(engine, {
       strategy: 'round-robin',
       backends: [
         { id: 'dead', url: `http://127.0.0.1:${await deadPort()}` },
@@ -78,7 +79,7 @@ describe('retries and failover', () => {
       },
     });
     const good = await backend('good');
-    const p = await proxy({
+    const p = await proxy(engine, {
       strategy: 'round-robin',
       backends: [
         { id: 'crashing', url: crashing.url },
@@ -104,7 +105,7 @@ describe('retries and failover', () => {
   it('retries a GET whose connection was reset after sending', async () => {
     const crashing = await backend('crashing', { handler: (req) => req.socket.destroy() });
     const good = await backend('good');
-    const p = await proxy({
+    const p = await proxy(engine, {
       strategy: 'round-robin',
       backends: [
         { id: 'crashing', url: crashing.url },
@@ -123,7 +124,7 @@ describe('retries and failover', () => {
 
   it('respects max_retries and the retry budget', async () => {
     const ports = [await deadPort(), await deadPort(), await deadPort()];
-    const p = await proxy({
+    const p = await proxy(engine, {
       backends: ports.map((port, i) => ({ id: `d${i}`, url: `http://127.0.0.1:${port}` })),
       health: { enabled: false },
       passive: { enabled: false },
@@ -138,7 +139,7 @@ describe('retries and failover', () => {
 
   it('runs out of backends before retries, and keeps its counters straight', async () => {
     const ports = [await deadPort(), await deadPort()];
-    const p = await proxy({
+    const p = await proxy(engine, {
       backends: ports.map((port, i) => ({ id: `d${i}`, url: `http://127.0.0.1:${port}` })),
       health: { enabled: false },
       passive: { enabled: false },
@@ -159,7 +160,7 @@ describe('retries and failover', () => {
     const a = await backend('a');
     const b = await backend('b');
     const c = await backend('c');
-    const p = await proxy({
+    const p = await proxy(engine, {
       strategy: 'round-robin',
       backends: [
         { id: 'a', url: a.url },

@@ -1,11 +1,12 @@
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startBackend, type TestBackend } from './helpers/backends.js';
 import { startTestProxy } from './helpers/proxy.js';
+import { forEachEngine } from './helpers/engines.js';
 import type { ProxyServer } from '../src/proxy-server.js';
 
 /** Seed 003: one front door for several services. */
-describe('routing', () => {
+forEachEngine('routing', (engine) => {
   let todo: TestBackend;
   let chat: TestBackend;
   let news: TestBackend;
@@ -17,7 +18,7 @@ describe('routing', () => {
       startBackend('chat'),
       startBackend('news'),
     ]);
-    proxy = await startTestProxy({
+    proxy = await startTestProxy(engine, {
       pools: {
         todo: { backends: [{ id: 'todo-1', url: todo.url }], health: { enabled: false } },
         chat: { backends: [{ id: 'chat-1', url: chat.url }], health: { enabled: false } },
@@ -94,7 +95,7 @@ describe('routing', () => {
   });
 
   it('an app /health is reachable through a route when the proxy gives the path up', async () => {
-    const p = await startTestProxy({
+    const p = await startTestProxy(engine, {
       server: { health_path: '/_proxy/health' },
       backends: [{ id: 'todo-1', url: todo.url }],
       health: { enabled: false },

@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync, brotliDecompressSync } from 'node:zlib';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startBackend, type TestBackend } from './helpers/backends.js';
 import { rawRequest, startTestProxy, statusOf } from './helpers/proxy.js';
+import { forEachEngine } from './helpers/engines.js';
 import type { ProxyServer } from '../src/proxy-server.js';
 
-describe('static route (the web build)', () => {
+forEachEngine('static route (the web build)', (engine) => {
   let dir: string;
   let api: TestBackend;
   let proxy: ProxyServer;
@@ -28,7 +29,7 @@ describe('static route (the web build)', () => {
     await writeFile(path.join(dir, 'outside.txt'), 'secret outside');
     api = await startBackend('api');
     // The default Switchboard layout: /api, /ws → api pool; everything else → the web build.
-    proxy = await startTestProxy({
+    proxy = await startTestProxy(engine, {
       pools: { api: { backends: [{ id: 'api-1', url: api.url }], health: { enabled: false } } },
       routes: [
         { name: 'api', match: { path_prefix: '/api' }, pool: 'api' },

@@ -5,10 +5,11 @@ import path from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { generate } from 'selfsigned';
 import { Agent, request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startBackend, type TestBackend } from './helpers/backends.js';
 import { startTestProxy } from './helpers/proxy.js';
+import { forEachEngine } from './helpers/engines.js';
 
 async function peerFingerprint(port: number, ca: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -36,7 +37,7 @@ async function devCert(cn: string) {
   });
 }
 
-describe('TLS termination', () => {
+forEachEngine('TLS termination', (engine) => {
   let backend: TestBackend;
   let dir: string;
   beforeAll(async () => {
@@ -56,7 +57,7 @@ describe('TLS termination', () => {
       backends: [{ id: 'a', url: backend.url }],
       health: { enabled: false },
     };
-    const p = await startTestProxy(input);
+    const p = await startTestProxy(engine, input);
     const ca = await readFile(path.join(dataDir, 'tls', 'self-signed.crt'), 'utf8');
     try {
       expect(p.url).toMatch(/^https:\/\//);
@@ -85,7 +86,7 @@ describe('TLS termination', () => {
     } finally {
       await p.close();
     }
-    const again = await startTestProxy(input);
+    const again = await startTestProxy(engine, input);
     try {
       expect(await readFile(path.join(dataDir, 'tls', 'self-signed.crt'), 'utf8')).toBe(ca);
       expect(await peerFingerprint(again.port, ca)).toBe(new X509Certificate(ca).fingerprint256);
@@ -101,7 +102,7 @@ describe('TLS termination', () => {
     const keyPath = path.join(dir, 'key.pem');
     await writeFile(certPath, one.cert);
     await writeFile(keyPath, one.private);
-    const p = await startTestProxy({
+    const p = await startTestProxy(engine, {
       tls: { cert: certPath, key: keyPath, watch: false },
       backends: [{ id: 'a', url: backend.url }],
       health: { enabled: false },
@@ -149,7 +150,7 @@ describe('TLS termination', () => {
     const keyPath = path.join(dir, 'w-key.pem');
     await writeFile(certPath, one.cert);
     await writeFile(keyPath, one.private);
-    const p = await startTestProxy({
+    const p = await startTestProxy(engine, {
       tls: { cert: certPath, key: keyPath, watch: true },
       backends: [{ id: 'a', url: backend.url }],
       health: { enabled: false },

@@ -1,9 +1,10 @@
 import { connect } from 'node:net';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startBackend, type TestBackend } from './helpers/backends.js';
 import { rawRequest, startTestProxy, statusOf, waitFor } from './helpers/proxy.js';
+import { forEachEngine } from './helpers/engines.js';
 import type { ProxyServer } from '../src/proxy-server.js';
 
 function open(
@@ -33,7 +34,7 @@ function closed(ws: WebSocket): Promise<number> {
   });
 }
 
-describe('WebSocket tunnel', () => {
+forEachEngine('WebSocket tunnel', (engine) => {
   let a: TestBackend;
   let b: TestBackend;
   let proxy: ProxyServer;
@@ -42,7 +43,7 @@ describe('WebSocket tunnel', () => {
   beforeAll(async () => {
     a = await startBackend('a');
     b = await startBackend('b');
-    proxy = await startTestProxy({
+    proxy = await startTestProxy(engine, {
       backends: [
         { id: 'a', url: a.url },
         { id: 'b', url: b.url },
@@ -111,7 +112,7 @@ describe('WebSocket tunnel', () => {
   });
 
   it('answers an upgrade with no usable backend with a coded 503', async () => {
-    const p = await startTestProxy({
+    const p = await startTestProxy(engine, {
       backends: [{ id: 'x', url: a.url }],
       health: { enabled: true, initial: 'down', interval: '1h' },
     });
@@ -122,6 +123,7 @@ describe('WebSocket tunnel', () => {
       );
       expect(statusOf(raw)).toBe(503);
       expect(raw).toContain('SB_ERR_NO_BACKEND');
+      expect(raw).toMatch(/\r\nRetry-After: 60\r\n/);
     } finally {
       await p.close();
     }
@@ -154,7 +156,7 @@ describe('WebSocket tunnel', () => {
 
   it('drain keeps a live WebSocket until the grace timeout, sends no new traffic, then allows removal', async () => {
     const c = await startBackend('c');
-    const p = await startTestProxy({
+    const p = await startTestProxy(engine, {
       backends: [
         { id: 'c', url: c.url },
         { id: 'a', url: a.url },

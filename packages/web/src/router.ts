@@ -30,6 +30,11 @@ const patterns: [RegExp, (m: RegExpExecArray, query: URLSearchParams) => Route][
     new RegExp(`^/boards/${ID}/tasks/${ID}/?$`),
     (m) => ({ name: 'board', boardId: Number(m[1]), taskId: Number(m[2]) }),
   ],
+  // A card link as Trello and Planka users know it: the same dialog.
+  [
+    new RegExp(`^/boards/${ID}/cards/${ID}/?$`),
+    (m) => ({ name: 'board', boardId: Number(m[1]), taskId: Number(m[2]) }),
+  ],
 ];
 
 /** Only same-site paths are followed after sign-in. */

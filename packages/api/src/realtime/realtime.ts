@@ -6,10 +6,8 @@ import type { ApiConfig } from '../config.js';
 import type { Db } from '../store/db.js';
 import type { Bus } from './bus/bus.js';
 import { busNames } from './bus/bus-names.js';
-import { NatsBus } from './bus/nats-bus.js';
 import { PgBus } from './bus/pg-bus.js';
 import type { PgListener } from './bus/pg-listener.js';
-import { RedisBus } from './bus/redis-bus.js';
 import { Relay } from './bus/relay.js';
 import { Hub, type HubStats } from './hub/hub.js';
 import { logPublished, type RealtimeLog } from './log.js';
@@ -36,6 +34,8 @@ export interface Realtime extends RealtimeService {
     connections: number;
     /** Live frames are written straight to sockets (see ws/raw-write.ts). */
     rawWrites: boolean;
+    /** Connections closed as slow consumers since start. */
+    slowConsumers: number;
   };
   stop(): Promise<void>;
 }
@@ -66,25 +66,34 @@ function logFor(config: ApiConfig): RealtimeLog {
   };
 }
 
-function createBus(
+/**
+ * The configured bus adapter. NATS and Redis adapters are imported only when
+ * chosen: their client libraries cost each instance start-up time and memory
+ * that BUS=pg (the default) never uses.
+ */
+async function createBus(
   params: RealtimeParams,
   listener: PgListener,
   node: string,
   options: RealtimeOptions,
   log: RealtimeLog,
-): Bus {
+): Promise<Bus> {
   const { config } = params;
   const names = busNames(config.busPrefix);
   const warn = (message: string, err?: unknown) => log.warn(message, err);
   switch (config.bus) {
     case 'pg':
       return new PgBus(params.db, listener, names, warn);
-    case 'nats':
+    case 'nats': {
       if (!config.natsUrl) throw new Error('NATS_URL is required when BUS=nats');
+      const { NatsBus } = await import('./bus/nats-bus.js');
       return new NatsBus(config.natsUrl, names, node, options.nats, warn, config.busPrefix);
-    case 'redis':
+    }
+    case 'redis': {
       if (!config.redisUrl) throw new Error('REDIS_URL is required when BUS=redis');
+      const { RedisBus } = await import('./bus/redis-bus.js');
       return new RedisBus(config.redisUrl, names, node, options.redis, warn, config.busPrefix);
+    }
   }
 }
 
@@ -102,7 +111,7 @@ export async function startRealtime(params: RealtimeParams): Promise<Realtime> {
   const node = `${config.instanceId}-${randomUUID().slice(0, 8)}`;
   const log = logFor(config);
   const warn = (message: string, err?: unknown) => log.warn(message, err);
-  const bus = createBus(params, listener, node, options, log);
+  const bus = await createBus(params, listener, node, options, log);
   const hub = new Hub({
     db,
     options,
@@ -201,7 +210,12 @@ export async function startRealtime(params: RealtimeParams): Promise<Realtime> {
       hub.committed(events);
     },
     health: () => bus.health(),
-    stats: () => ({ connections: sockets.size, rawWrites: sockets.rawWrites, ...hub.stats() }),
+    stats: () => ({
+      connections: sockets.size,
+      rawWrites: sockets.rawWrites,
+      slowConsumers: sockets.slowConsumers,
+      ...hub.stats(),
+    }),
     stop: async () => {
       if (stopped) return;
       stopped = true;

@@ -1,11 +1,15 @@
 import {
+  type Board,
+  boardBackgroundInputSchema,
   boardDetailSchema,
   boardListSchema,
   boardSchema,
   createBoardSchema,
   listBoardsQuerySchema,
+  type UpdateBoardInput,
   updateBoardSchema,
 } from '@switchboard/core';
+import type { FastifyRequest } from 'fastify';
 import type { AppDeps } from '../app-deps.js';
 import { actorOf } from '../http/authenticate.js';
 import { etag, ifMatchVersion } from '../http/if-match.js';
@@ -16,6 +20,7 @@ import {
   listBoards,
   updateBoard,
 } from '../store/boards.js';
+import { resolveBackground } from '../unsplash/resolve-background.js';
 import { type App, committed, errorResponses, idParams, noContent, typed } from './helpers.js';
 
 export function boardRoutes(app: App, deps: AppDeps) {
@@ -68,28 +73,90 @@ export function boardRoutes(app: App, deps: AppDeps) {
     },
   );
 
+  /** A board change; an Unsplash photo is fetched first and its download tracked after commit. */
+  async function changeBoard(
+    request: FastifyRequest,
+    boardId: number,
+    body: UpdateBoardInput,
+  ): Promise<Board> {
+    const actor = actorOf(request);
+    const { background: requested, ...rest } = body;
+    const resolved =
+      requested === undefined
+        ? undefined
+        : await resolveBackground(db, deps.unsplash?.client, actor, boardId, requested);
+    const write = await updateBoard(
+      db,
+      actor,
+      boardId,
+      resolved ? { ...rest, background: resolved.background } : rest,
+      ifMatchVersion(request),
+    );
+    const board = committed(deps, write);
+    const photoChanged = write.events.some(
+      (e) => e.type === 'board.updated' && e.payload.changed.includes('background'),
+    );
+    if (resolved?.downloadLocation && photoChanged) {
+      // Unsplash's download tracking, once per choice, after the choice is committed.
+      // The board has its photo whatever happens here; a failure is only logged.
+      await deps.unsplash?.client.trackDownload(resolved.downloadLocation).catch((err: unknown) => {
+        request.log.warn({ err }, 'Unsplash download tracking failed');
+      });
+    }
+    return board;
+  }
+
   r.patch(
     '/api/boards/:id',
     {
       schema: {
         tags,
-        summary: 'Rename, archive or unarchive a board',
+        summary:
+          'Rename, archive or unarchive a board, or set its background (a colour, a gradient, an Unsplash photo by id, or null)',
         params: idParams,
         body: updateBoardSchema,
         response: { 200: boardSchema, ...errorResponses },
       },
     },
     async (request, reply) => {
-      const board = committed(
-        deps,
-        await updateBoard(
-          db,
-          actorOf(request),
-          request.params.id,
-          request.body,
-          ifMatchVersion(request),
-        ),
-      );
+      const board = await changeBoard(request, request.params.id, request.body);
+      return reply.header('etag', etag(board.version)).send(board);
+    },
+  );
+
+  // The background as a resource of its own (the same as PATCH with `background`).
+  r.put(
+    '/api/boards/:id/background',
+    {
+      schema: {
+        tags,
+        summary:
+          'Set the board background: a colour, a gradient or an Unsplash photo by id (null: none)',
+        params: idParams,
+        body: boardBackgroundInputSchema,
+        response: { 200: boardSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const board = await changeBoard(request, request.params.id, {
+        background: request.body,
+      });
+      return reply.header('etag', etag(board.version)).send(board);
+    },
+  );
+
+  r.delete(
+    '/api/boards/:id/background',
+    {
+      schema: {
+        tags,
+        summary: 'Remove the board background',
+        params: idParams,
+        response: { 200: boardSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const board = await changeBoard(request, request.params.id, { background: null });
       return reply.header('etag', etag(board.version)).send(board);
     },
   );

@@ -22,6 +22,12 @@ export function healthRoutes(app: App, deps: AppDeps) {
   app.get('/ready', { config: { public: true }, schema: { hide: true } }, async (request) => {
     const readiness = await deps.readiness();
     const databaseOnly = (request.query as { require?: string }).require === 'database';
+    if (readiness.draining) {
+      throw sbError('SB_ERR_UNAVAILABLE', 'Draining: this instance is shutting down.', {
+        ...readiness.checks,
+        status: 'draining',
+      });
+    }
     const ok = databaseOnly ? readiness.checks.database === 'ok' : readiness.ok;
     // Through the error handler, so the 503 carries Retry-After like every other.
     if (!ok) throw sbError('SB_ERR_UNAVAILABLE', 'Not ready.', readiness.checks);

@@ -3,17 +3,21 @@ import {
   activityQuerySchema,
   createTaskSchema,
   idParamSchema,
+  idSchema,
   listTasksQuerySchema,
   taskPageSchema,
   taskSchema,
   tickTaskItemSchema,
+  transferTaskSchema,
   updateTaskSchema,
 } from '@switchboard/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppDeps } from '../app-deps.js';
 import { actorOf } from '../http/authenticate.js';
 import { etag, ifMatchVersion } from '../http/if-match.js';
 import { taskHistory } from '../store/activity.js';
+import { copyTask, moveTaskToBoard } from '../store/card-transfer.js';
 import { listTasks } from '../store/task-query.js';
 import {
   createTask,
@@ -54,6 +58,61 @@ export function taskRoutes(app: App, deps: AppDeps) {
     async (request, reply) => {
       const task = committed(deps, await createTask(db, actorOf(request), request.body));
       return reply.code(201).header('etag', etag(task.version)).send(task);
+    },
+  );
+
+  r.post(
+    '/api/tasks/:id/copy',
+    {
+      schema: {
+        tags,
+        summary:
+          'Copy a card (its own board: a duplicate) with its checklists and comments; labels and custom fields carried by name',
+        params: idParams,
+        body: transferTaskSchema,
+        response: { 201: taskSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const task = committed(
+        deps,
+        await copyTask(
+          db,
+          actorOf(request),
+          request.params.id,
+          request.body,
+          deps.config.boardAttachmentQuotaBytes,
+          deps.files,
+        ),
+      );
+      return reply.code(201).header('etag', etag(task.version)).send(task);
+    },
+  );
+
+  r.post(
+    '/api/tasks/:id/move',
+    {
+      schema: {
+        tags,
+        summary:
+          'Move a card to another board (same id, with its comments and checklists; labels and custom fields carried by name)',
+        params: idParams,
+        body: transferTaskSchema,
+        response: { 200: taskSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const task = committed(
+        deps,
+        await moveTaskToBoard(
+          db,
+          actorOf(request),
+          request.params.id,
+          request.body,
+          deps.config.boardAttachmentQuotaBytes,
+        ),
+      );
+      return reply.header('etag', etag(task.version)).send(task);
     },
   );
 
@@ -190,6 +249,54 @@ export function taskRoutes(app: App, deps: AppDeps) {
       },
     );
   }
+
+  /** The cover routes: a task update of `cover_attachment_id`, with If-Match. */
+  async function setCover(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    taskId: number,
+    attachmentId: number | null,
+  ) {
+    const task = committed(
+      deps,
+      await updateTask(
+        db,
+        actorOf(request),
+        taskId,
+        { cover_attachment_id: attachmentId },
+        ifMatchVersion(request),
+      ),
+    );
+    return reply.header('etag', etag(task.version)).send(task);
+  }
+
+  r.put(
+    '/api/tasks/:id/cover',
+    {
+      schema: {
+        tags,
+        summary: "Make one of the card's images its cover (the same as PATCH cover_attachment_id)",
+        params: idParams,
+        body: z.strictObject({ attachment_id: idSchema }),
+        response: { 200: taskSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      setCover(request, reply, request.params.id, request.body.attachment_id),
+  );
+
+  r.delete(
+    '/api/tasks/:id/cover',
+    {
+      schema: {
+        tags,
+        summary: 'Remove the card’s cover (no image becomes one by itself after this)',
+        params: idParams,
+        response: { 200: taskSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => setCover(request, reply, request.params.id, null),
+  );
 
   r.get(
     '/api/tasks/:id/history',

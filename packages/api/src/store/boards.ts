@@ -1,11 +1,13 @@
 import {
   type Board,
+  type BoardBackground,
   type BoardDetail,
   type CreateBoardInput,
   defaultColumnTitles,
   initialRanks,
   type ListBoardsQuery,
   type Role,
+  sameBackground,
   sbError,
   type Task,
   type UpdateBoardInput,
@@ -198,17 +200,22 @@ export async function getBoardDetail(db: Db, actor: Actor, boardId: number): Pro
     });
 }
 
+/** A board change as the store takes it: a background already resolved (an Unsplash photo fetched). */
+export type BoardChange = Omit<UpdateBoardInput, 'background'> & { background?: BoardBackground };
+
 export async function updateBoard(
   db: Db,
   actor: Actor,
   boardId: number,
-  input: UpdateBoardInput,
+  input: BoardChange,
   ifMatch: number | undefined,
 ): Promise<WriteResult<Board>> {
   const changingArchive = input.archived !== undefined;
-  // Archiving needs the owner; a rename needs editor or better. Un-archiving is allowed on an archived board.
+  // Archiving needs the owner; a rename or a new background needs editor or better.
+  // Un-archiving is allowed on an archived board.
   const action = changingArchive ? 'board.archive' : 'board.rename';
-  const unarchiveOnly = input.archived === false && input.title === undefined;
+  const unarchiveOnly =
+    input.archived === false && input.title === undefined && input.background === undefined;
   return writeBoard(
     db,
     boardId,
@@ -220,7 +227,7 @@ export async function updateBoard(
         throw sbError('SB_ERR_BOARD_ARCHIVED', undefined, { board_id: boardId });
       }
       const changed: string[] = [];
-      const set: { title?: string; archived?: boolean } = {};
+      const set: { title?: string; archived?: boolean; background?: string | null } = {};
       if (input.title !== undefined && input.title !== board.title) {
         set.title = input.title;
         changed.push('title');
@@ -228,6 +235,10 @@ export async function updateBoard(
       if (input.archived !== undefined && input.archived !== board.archived) {
         set.archived = input.archived;
         changed.push('archived');
+      }
+      if (input.background !== undefined && !sameBackground(input.background, board.background)) {
+        set.background = input.background === null ? null : JSON.stringify(input.background);
+        changed.push('background');
       }
       if (changed.length === 0) return toBoard(board, role);
       const row = await tx

@@ -33,10 +33,25 @@ export function guardPoolClients(pool: pg.Pool): void {
   });
 }
 
+/**
+ * A transaction left open by an instance that went silent (powered off, cut
+ * off from the database mid-transaction) would keep its row locks, the
+ * board's seq row among them, until TCP gives up on the socket: minutes, or
+ * never without traffic. Every other instance's writes to that board would
+ * wait behind it. The server ends such a session instead once it has been
+ * idle inside a transaction this long; ours never wait on anything but the
+ * database between two statements, so 5 s is far beyond a live one.
+ */
+export const idleInTransactionTimeoutMs = 5_000;
+
+/** Told of every statement's duration (metrics). */
+export type QueryObserver = (ms: number, failed: boolean) => void;
+
 export function openDatabase(
   url: string,
   poolSize = 10,
   applicationName = 'switchboard',
+  observeQuery?: QueryObserver,
 ): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString: url,
@@ -44,9 +59,17 @@ export function openDatabase(
     application_name: applicationName,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
+    idle_in_transaction_session_timeout: idleInTransactionTimeoutMs,
   });
   guardPoolClients(pool);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    ...(observeQuery
+      ? {
+          log: (event) => observeQuery(event.queryDurationMillis, event.level === 'error'),
+        }
+      : {}),
+  });
   return {
     db,
     pool,

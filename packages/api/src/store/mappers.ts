@@ -1,16 +1,17 @@
-import type {
-  Board,
-  BoardEvent,
-  Checklist,
-  ChecklistItem,
-  Column,
-  Comment,
-  CustomField,
-  Label,
-  Member,
-  Role,
-  Task,
-  User,
+import {
+  attachmentUrls,
+  type Board,
+  type BoardEvent,
+  type Checklist,
+  type ChecklistItem,
+  type Column,
+  type Comment,
+  type CustomField,
+  type Label,
+  type Member,
+  type Role,
+  type Task,
+  type User,
 } from '@switchboard/core';
 import type { Selectable } from 'kysely';
 import type {
@@ -76,6 +77,8 @@ export const taskWireColumns = [
   'comment_count',
   'checklist_done',
   'checklist_total',
+  'attachment_count',
+  'cover_attachment_id',
   'archived_at',
   'created_by',
   'created_at',
@@ -116,6 +119,14 @@ export function taskFromRow(row: TaskWireRow, status: string, labels: string[]):
     custom_fields: row.custom_fields,
     comment_count: row.comment_count,
     checklist: { done: row.checklist_done, total: row.checklist_total },
+    attachment_count: row.attachment_count,
+    cover:
+      row.cover_attachment_id === null
+        ? null
+        : {
+            attachment_id: row.cover_attachment_id,
+            url: attachmentUrls.thumbnail(row.cover_attachment_id),
+          },
     archived_at: row.archived_at ? iso(row.archived_at) : null,
     created_by: row.created_by,
     created_at: iso(row.created_at),
@@ -217,6 +228,7 @@ export function toBoardFields(row: BoardRow): Omit<Board, 'role'> {
     updated_at: iso(row.updated_at),
     version: row.version,
     seq: row.seq,
+    background: row.background ?? null,
   };
 }
 

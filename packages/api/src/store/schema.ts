@@ -1,4 +1,5 @@
 import type {
+  BoardBackground,
   CustomFieldType,
   CustomFieldValues,
   LabelColor,
@@ -40,6 +41,8 @@ export interface BoardsTable {
   version: Generated<number>;
   seq: Generated<number>;
   deleted_at: Date | null;
+  /** jsonb, written as JSON text; null: none (migration 0006). */
+  background: ColumnType<BoardBackground, string | null | undefined, string | null>;
 }
 
 export interface BoardMembersTable {
@@ -81,6 +84,9 @@ export interface TasksTable {
   comment_count: Generated<number>;
   checklist_done: Generated<number>;
   checklist_total: Generated<number>;
+  attachment_count: Generated<number>;
+  cover_attachment_id: ColumnType<number | null, number | null | undefined, number | null>;
+  cover_removed: Generated<boolean>;
   archived_at: NullableTimestamp;
   deleted_at: NullableTimestamp;
   deleted_by: ColumnType<number | null, number | null | undefined, number | null>;
@@ -151,6 +157,36 @@ export interface ChecklistItemsTable {
   version: Generated<number>;
 }
 
+export interface AttachmentsTable {
+  id: Generated<number>;
+  board_id: number;
+  task_id: number;
+  name: string;
+  content_type: string;
+  size: Generated<number>;
+  sha256: string | null;
+  storage: Generated<string>;
+  storage_key: string | null;
+  chunk_size: number;
+  width: number | null;
+  height: number | null;
+  thumbnail: Buffer | null;
+  complete: Generated<boolean>;
+  uploaded_by: number | null;
+  created_at: Generated<Date>;
+}
+
+export interface FileDeletionsTable {
+  storage_key: string;
+  deleted_at: Generated<Date>;
+}
+
+export interface AttachmentChunksTable {
+  attachment_id: number;
+  n: number;
+  data: Buffer;
+}
+
 export interface JobsTable {
   id: Generated<number>;
   kind: string;
@@ -197,4 +233,7 @@ export interface Database {
   checklists: ChecklistsTable;
   checklist_items: ChecklistItemsTable;
   jobs: JobsTable;
+  attachments: AttachmentsTable;
+  attachment_chunks: AttachmentChunksTable;
+  file_deletions: FileDeletionsTable;
 }

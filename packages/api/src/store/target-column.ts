@@ -1,4 +1,4 @@
-import { sbError } from '@switchboard/core';
+import { sbError, wipLimitReached } from '@switchboard/core';
 import { sql } from 'kysely';
 import type { Tx } from './board-write.js';
 
@@ -49,11 +49,7 @@ export async function targetColumn(
     ORDER BY c.position LIMIT 1`.execute(tx);
   const column = rows[0];
   if (!column) throw await missingColumn(tx, boardId, choice);
-  if (
-    options.checkWip !== false &&
-    column.wip_limit !== null &&
-    (column.task_count ?? 0) >= column.wip_limit
-  ) {
+  if (options.checkWip !== false && wipLimitReached(column.task_count ?? 0, column.wip_limit)) {
     throw sbError('SB_ERR_WIP_LIMIT_REACHED', undefined, {
       column_id: column.id,
       wip_limit: column.wip_limit,

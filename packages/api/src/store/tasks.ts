@@ -11,6 +11,7 @@ import {
 } from '@switchboard/core';
 import { sql, type Updateable } from 'kysely';
 import type { Actor } from '../auth/actor.js';
+import { checkCover } from './attachment-cover.js';
 import { accessBoard } from './board-access.js';
 import { type Tx, type WriteContext, writeBoard, type WriteResult } from './board-write.js';
 import type { Db } from './db.js';
@@ -243,6 +244,13 @@ export async function applyTaskUpdate(
       JSON.stringify(fields),
       JSON.stringify(fields) !== JSON.stringify(current.custom_fields),
     );
+  }
+  if (input.cover_attachment_id !== undefined) {
+    const cover = input.cover_attachment_id;
+    if (cover !== null) await checkCover(tx, current.id, cover);
+    set('cover_attachment_id', cover, cover !== current.cover_attachment_id);
+    // Removed by hand: a new image does not become the cover by itself; chosen: it may again.
+    set('cover_removed', cover === null, (cover === null) !== current.cover_removed);
   }
   let columnId = current.column_id;
   if (input.column_id !== undefined || input.status !== undefined) {

@@ -142,6 +142,7 @@ describe('FrameRing', () => {
     seed: undefined,
     flat: undefined,
     effect: undefined,
+    committedAt: 0,
   });
 
   it('returns a contiguous range it holds, and nothing it does not', () => {

@@ -19,17 +19,26 @@ export async function runApi(): Promise<void> {
   // Filled in once started; a signal before that (still waiting for the database) just exits.
   const running: { api?: RunningApi } = {};
   let closing = false;
-  const shutdown = async () => {
+  // SIGTERM is a planned stop (rolling update, Kubernetes): wait SHUTDOWN_DELAY_MS
+  // first. Ctrl-C and a vanished parent stop at once.
+  const shutdown = async (planned = false) => {
     if (closing) return;
     closing = true;
-    // Stop taking requests, let in-flight ones finish, then release the database.
-    const force = setTimeout(() => process.exit(0), 10_000);
+    const api = running.api;
+    const delay = api && planned ? config.shutdownDelayMs : 0;
+    // /ready says draining while requests are still served, so load balancers
+    // (the proxy's checks, Kubernetes endpoints) take us out before we stop accepting.
+    api?.drain();
+    const force = setTimeout(() => process.exit(0), delay + 10_000);
     force.unref();
-    await running.api?.close().catch(() => {});
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    // Stop taking requests, close WebSockets with 1001, let in-flight ones finish,
+    // then release the database.
+    await api?.close().catch(() => {});
     process.exit(0);
   };
   // Handlers first: start-up may wait a long time for an unreachable database.
-  process.on('SIGTERM', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown(true));
   process.on('SIGINT', () => void shutdown());
   // Under `up`, the parent going away (even by SIGKILL) must not leave us running.
   process.on('disconnect', () => void shutdown());

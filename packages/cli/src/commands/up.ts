@@ -16,6 +16,7 @@ import { ensureDatabase } from '../database-setup.js';
 import { type EmbeddedDatabase, freePort, startEmbeddedPostgres } from '../embedded-postgres.js';
 import { checkListenersFree, upListeners } from '../up/listeners-free.js';
 import { prepareDatabase } from '../up/prepare-database.js';
+import { poolAdmin, RollingRestart } from '../up/rolling-restart.js';
 import { parseUpConfig, UpConfigError, upUsage } from '../up-config.js';
 
 const log = (line: string) => console.log(`[switchboard] ${line}`);
@@ -83,6 +84,8 @@ export async function runUp(argv: string[]): Promise<void> {
   const supervisor = new ApiSupervisor({
     ports,
     log,
+    // Generous: from source (tsx) on a busy machine an instance can take half a minute.
+    startTimeoutMs: 120_000,
     env: {
       DATABASE_URL: databaseUrl,
       AUTH_MODE: config.authMode,
@@ -91,10 +94,13 @@ export async function runUp(argv: string[]): Promise<void> {
       REDIS_URL: config.redisUrl,
       LOG_LEVEL: config.logLevel,
       JWT_SECRET: jwtSecret,
+      // The proxy is told to drain an instance before it is stopped; this covers
+      // requests it had already picked that instance for.
+      SHUTDOWN_DELAY_MS: process.env.SHUTDOWN_DELAY_MS || '500',
     },
   });
   // Filled in once the proxy runs; a signal may arrive before that.
-  const running: { proxy?: RunningProxy } = {};
+  const running: { proxy?: RunningProxy; restarts?: RollingRestart } = {};
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -111,6 +117,12 @@ export async function runUp(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // SIGHUP: replace every API instance, one at a time, without a failed request.
+  process.on('SIGHUP', () => {
+    if (stopping) return;
+    if (running.restarts) running.restarts.request();
+    else log('SIGHUP: not started yet; ignored');
+  });
   // `npm start` killed on its own (not the whole process group, as Ctrl-C does)
   // exits without passing the signal on: notice being orphaned and stop too.
   const parent = process.ppid;
@@ -124,6 +136,7 @@ export async function runUp(argv: string[]): Promise<void> {
     frontDoorConfig({ config, apiPorts: ports, jwtSecret, adminToken: token, webRoot }),
   );
   running.proxy = proxy;
+  running.restarts = new RollingRestart(supervisor, poolAdmin(proxy.adminUrl, token, 'api'), log);
   log(
     `${config.apiInstances} API instance(s) on ${supervisor
       .list()

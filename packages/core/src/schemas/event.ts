@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { limits } from '../limits.js';
+import { attachmentSchema, coverSchema } from './attachment.js';
 import { boardSchema } from './board.js';
 import { checklistItemSchema, checklistSchema, checklistWithItemsSchema } from './checklist.js';
 import { columnSchema } from './column.js';
@@ -30,6 +31,19 @@ export const eventPayloadSchemas = {
     task: taskSchema,
     /** Set when the card was a checklist item of another card. */
     from_checklist_item: z.object({ id: idSchema, task_id: idSchema }).optional(),
+    /**
+     * Set when the card came from another card: a copy (`copied`, a new card
+     * with the source's comments and checklists) or a move from another board
+     * (the same card, same id).
+     */
+    from_board: z
+      .object({
+        id: idSchema,
+        title: z.string(),
+        task_id: idSchema,
+        copied: z.boolean(),
+      })
+      .optional(),
   }),
   'task.updated': z.object({
     task: taskSchema,
@@ -52,6 +66,24 @@ export const eventPayloadSchemas = {
   'task.restored': z.object({ task: taskSchema }),
   /** Deleted for good: emptied from the trash, or kept there past its time (expired). */
   'task.purged': z.object({ task_id: idSchema, title: z.string(), expired: z.boolean() }),
+  'attachment.created': z.object({
+    task_id: idSchema,
+    attachment: attachmentSchema,
+    attachment_count: z.int().nonnegative(),
+    cover: coverSchema.nullable(),
+  }),
+  'attachment.deleted': z.object({
+    task_id: idSchema,
+    attachment_id: idSchema,
+    name: z.string(),
+    attachment_count: z.int().nonnegative(),
+    cover: coverSchema.nullable(),
+  }),
+  /** The card went to another board (with its comments and checklists): gone from this one. */
+  'task.moved_out': z.object({
+    task: taskSchema,
+    to_board: z.object({ id: idSchema, title: z.string() }),
+  }),
   'column.created': z.object({ column: columnSchema }),
   'column.updated': z.object({
     column: columnSchema,
@@ -160,6 +192,9 @@ export const boardEventSchema = z.discriminatedUnion('type', [
   eventVariant('task.unarchived'),
   eventVariant('task.restored'),
   eventVariant('task.purged'),
+  eventVariant('task.moved_out'),
+  eventVariant('attachment.created'),
+  eventVariant('attachment.deleted'),
   eventVariant('column.created'),
   eventVariant('column.updated'),
   eventVariant('column.archived'),

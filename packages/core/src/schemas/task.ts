@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { coverSchema } from './attachment.js';
 import { limits } from '../limits.js';
 import {
   idParamSchema,
@@ -77,6 +78,9 @@ export const taskSchema = z.object({
   comment_count: z.int().nonnegative(),
   /** Checklist items done and in all, over the task's checklists. */
   checklist: checklistProgressSchema,
+  attachment_count: z.int().nonnegative(),
+  /** The image shown on the card face (the first image by default; chosen or removed by hand). */
+  cover: coverSchema.nullable(),
   /** Set while archived: hidden from the board, listed under its archived cards. */
   archived_at: timestampSchema.nullable(),
   created_by: idSchema,
@@ -148,6 +152,32 @@ export const createTaskSchema = z
   .superRefine(oneOfEach);
 export type CreateTaskInput = z.infer<typeof createTaskSchema>;
 
+/**
+ * Copy a card (to its own board: a duplicate) or move it to another board:
+ * the target board, and optionally its column (by id or name) and place.
+ */
+export const transferTaskSchema = z
+  .strictObject({
+    board_id: idSchema,
+    column_id: idSchema.optional(),
+    status: statusSchema.optional(),
+    /** A copy's title (default: the card's). */
+    title: titleSchema.optional(),
+    /** A copy takes the comments along unless false (checklists always come). */
+    keep_comments: z.boolean().optional(),
+    ...placementShape,
+  })
+  .superRefine((input, ctx) => {
+    if (input.column_id !== undefined && input.status !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['status'],
+        message: 'send column_id or status, not both',
+      });
+    }
+  });
+export type TransferTaskInput = z.infer<typeof transferTaskSchema>;
+
 /** PUT and PATCH both take a partial task, so a client may PUT just {"completed": true}. */
 export const updateTaskSchema = z
   .strictObject({
@@ -156,6 +186,8 @@ export const updateTaskSchema = z
     ...taskFieldsShape,
     /** Archive (hide from the board) or restore. */
     archived: z.boolean().optional(),
+    /** Choose the cover among the card's images; null removes it (no image becomes one by itself then). */
+    cover_attachment_id: idSchema.nullable().optional(),
     /** The version the client saw; stale → 409 with the current task. Same as If-Match. */
     version: versionSchema.optional(),
     ...placementShape,

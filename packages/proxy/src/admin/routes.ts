@@ -3,7 +3,7 @@ import type { Analytics, GroupBy, Resolution } from '../analytics/engine.js';
 import { buildReport, formatReport } from '../analytics/report.js';
 import type { Backend, CheckResult } from '../backend.js';
 import { parseDuration } from '../config/duration.js';
-import { backendSchema, strategySchema } from '../config/schema.js';
+import { backendSchema, httpUrl, strategySchema } from '../config/schema.js';
 import { proxyError } from '../errors.js';
 import { STRATEGY_NAMES } from '../strategies/types.js';
 import type { UpstreamPool } from '../upstream-pool.js';
@@ -12,6 +12,8 @@ import type { AdminControl, Handler } from './types.js';
 
 const addBackendBody = z.strictObject({
   ...backendSchema.shape,
+  // dns:// names belong in the config file: a name is watched, not added once.
+  url: httpUrl,
   pool: z.string().min(1).optional(),
 });
 const patchBackendBody = z.strictObject({ weight: z.number().int().min(0).max(1000) });
@@ -171,6 +173,7 @@ export const routes: [method: string, pattern: RegExp, handler: Handler][] = [
           health: { ...p.config.health, expect_status: p.config.health.expect_status },
           usable: p.usable().length,
           backends: p.backends.map((b) => b.snapshot()),
+          dns: [...p.groups.values()].map((g) => g.snapshot()),
         })),
       },
     }),

@@ -1,5 +1,5 @@
 import type { Analytics } from '../analytics/engine.js';
-import type { RouteRuntime } from '../http/router.js';
+import type { RouteRuntime } from '../request/routing.js';
 import type { ProxyMetrics } from '../metrics.js';
 import type { UpstreamPool } from '../upstream-pool.js';
 

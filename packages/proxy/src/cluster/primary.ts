@@ -11,9 +11,12 @@ import { Analytics } from '../analytics/engine.js';
 import type { BackendSnapshot } from '../backend.js';
 import { isLoopback, type ProxyConfig } from '../config/load.js';
 import { CodedError, proxyError } from '../errors.js';
-import { onClientError } from '../http/clients.js';
+import { onClientError } from '../engines/node/client-errors.js';
 import { createLogger, type Logger } from '../logging.js';
+import { exposition } from '../metrics.js';
 import type { RunningProxy, StartOptions } from '../types.js';
+import { analyticsScope, mergedAnalytics } from '../shared/analytics-scope.js';
+import { openSharedState, type SharedState } from '../shared/shared-state.js';
 import { analyticsReply, mergeBodies, mergeSnapshots } from './merge.js';
 import { isProxyMessage, type FromWorker, type ToWorker } from './messages.js';
 
@@ -45,6 +48,7 @@ class ClusterProxy implements RunningProxy {
   #closing = false;
   #snapshot: BackendSnapshot[] = [];
   #timer: NodeJS.Timeout | undefined;
+  #shared: SharedState | undefined;
 
   constructor(config: ProxyConfig, workers: number, opts: StartOptions) {
     this.config = config;
@@ -61,7 +65,7 @@ class ClusterProxy implements RunningProxy {
       exec: path.join(path.dirname(here), `worker-main${fromSource ? '.ts' : '.js'}`),
       execArgv: fromSource ? ['--conditions=source', '--import', 'tsx'] : process.execArgv,
     });
-    const needsLimiterMaster = !this.config.rate_limit.redis_url;
+    const needsLimiterMaster = !(this.config.rate_limit.redis_url ?? this.config.shared.redis_url);
     if (needsLimiterMaster) new RateLimiterClusterMaster();
     const started = await Promise.all(
       Array.from({ length: this.workers }, (_, i) => this.#fork(i)),
@@ -85,6 +89,14 @@ class ClusterProxy implements RunningProxy {
       const h = cfg.admin.listen.host;
       this.adminUrl = `http://${h === '0.0.0.0' ? '127.0.0.1' : h.includes(':') ? `[${h}]` : h}:${this.adminPort}`;
     }
+    // Every worker applies the logged admin changes, and this process speaks for them all.
+    this.#shared = await openSharedState(
+      cfg,
+      this.#baseDir(),
+      (method, url, body) => this.#onWorkers(method, url, body),
+      cfg.analytics.enabled ? () => this.#workersAnalytics().then((a) => a.toJSON()) : undefined,
+      this.#log,
+    );
     this.#timer = setInterval(() => void this.#refresh(), 1000);
     this.#timer.unref();
     await this.#refresh();
@@ -109,9 +121,9 @@ class ClusterProxy implements RunningProxy {
       this.#log.error({ worker: slot + 1, code, signal }, 'proxy worker died; restarting it');
       setTimeout(
         () =>
-          void this.#fork(slot).catch((e: unknown) =>
-            this.#log.error({ err: String(e) }, 'restart failed'),
-          ),
+          void this.#fork(slot)
+            .then(() => this.#catchUp(slot))
+            .catch((e: unknown) => this.#log.error({ err: String(e) }, 'restart failed')),
         500,
       ).unref();
     });
@@ -132,6 +144,17 @@ class ClusterProxy implements RunningProxy {
       grace: this.#opts.shutdownGraceMs ?? 10_000,
       analytics,
     })) as { port: number; url: string };
+  }
+
+  /** A restarted worker starts from the config: the logged admin changes bring it level. */
+  async #catchUp(slot: number): Promise<void> {
+    const worker = this.#slots[slot];
+    const admin = this.#shared?.admin;
+    if (!worker || !admin) return;
+    await admin.replayTo(
+      async (method, url, body) =>
+        (await this.#ask(worker, { type: 'admin', method, url, body })) as AdminReply,
+    );
   }
 
   #baseDir(): string {
@@ -234,11 +257,15 @@ class ClusterProxy implements RunningProxy {
         MetricValue<string>
       >[][];
       const reg = AggregatorRegistry.aggregate(all);
-      return { status: 200, type: reg.contentType, body: await reg.metrics() };
+      return { status: 200, type: reg.contentType, body: exposition(await reg.metrics()) };
     }
     if (method === 'GET' && (p === '/admin/analytics' || p === '/admin/analytics/report')) {
-      const merged = new Analytics();
-      for (const dump of await this.#all({ type: 'analytics' })) merged.merge(dump);
+      const merged = await this.#workersAnalytics();
+      const shared = this.#shared;
+      if (shared?.analytics && analyticsScope(method, url) === 'all') {
+        const view = await mergedAnalytics([merged.toJSON()], shared, this.#log);
+        return view.annotate(analyticsReply(view.analytics, p, u.searchParams));
+      }
       return analyticsReply(merged, p, u.searchParams);
     }
     if (method === 'POST' && p === '/admin/reload') {
@@ -250,6 +277,19 @@ class ClusterProxy implements RunningProxy {
       await this.reload(await reload());
       return { status: 200, type: 'application/json; charset=utf-8', body: '{"reloaded":true}' };
     }
+    if (this.#shared?.admin) return this.#shared.admin.handle(method, url, body);
+    return this.#onWorkers(method, url, body);
+  }
+
+  async #workersAnalytics(): Promise<Analytics> {
+    const merged = new Analytics();
+    for (const dump of await this.#all({ type: 'analytics' })) merged.merge(dump);
+    return merged;
+  }
+
+  /** An admin request run by every worker: changes reach them all; reads are merged. */
+  async #onWorkers(method: string, url: string, body: string): Promise<AdminReply> {
+    const p = new URL(url, 'http://admin.invalid').pathname.replace(/\/+$/, '') || '/';
     const replies = (await this.#all({ type: 'admin', method, url, body })) as AdminReply[];
     const first = replies[0];
     if (!first) return errorReply(proxyError('SB_ERR_UNAVAILABLE'));
@@ -288,6 +328,8 @@ class ClusterProxy implements RunningProxy {
         admin.closeAllConnections();
       });
     }
+    // Its last analytics reach the others while the workers still answer.
+    await this.#shared?.close().catch(() => {});
     const dumps = await Promise.allSettled(
       this.#live().map((w) => this.#ask(w, { type: 'close' })),
     );

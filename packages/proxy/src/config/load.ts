@@ -26,6 +26,7 @@ export interface ProxyConfig extends Omit<
   | 'connections'
   | 'keep_alive'
   | 'drain_timeout'
+  | 'dns_refresh'
 > {
   pools: Record<string, PoolConfig>;
   routes: RouteConfig[];
@@ -61,13 +62,39 @@ const SHORTHAND = [
   'connections',
   'keep_alive',
   'drain_timeout',
+  'dns_refresh',
 ] as const;
+
+/**
+ * `routes[i].pool: unknown pool` for each route naming a pool the config does
+ * not define. Read from the input as given, so the problem is reported along
+ * with any other in the file (not only once the rest is valid).
+ */
+function unknownPools(input: unknown): string[] {
+  if (typeof input !== 'object' || input === null) return [];
+  const o = input as Record<string, unknown>;
+  if (!Array.isArray(o.routes)) return [];
+  const known = new Set(
+    typeof o.pools === 'object' && o.pools !== null ? Object.keys(o.pools) : [],
+  );
+  if (o.backends !== undefined || SHORTHAND.some((k) => o[k] !== undefined)) known.add('default');
+  const issues: string[] = [];
+  o.routes.forEach((r: unknown, i) => {
+    const pool = typeof r === 'object' && r !== null ? (r as { pool?: unknown }).pool : undefined;
+    if (typeof pool === 'string' && !known.has(pool))
+      issues.push(`routes[${i}].pool: unknown pool "${pool}"`);
+  });
+  return issues;
+}
 
 /** Validates a config object (YAML already parsed) and fills defaults. Throws ConfigError. */
 export function parseProxyConfig(obj: unknown): ProxyConfig {
   const result = proxyConfigSchema.safeParse(obj ?? {});
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`));
+    throw new ConfigError([
+      ...result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`),
+      ...unknownPools(obj),
+    ]);
   }
   const raw = result.data;
   const issues: string[] = [];
@@ -102,11 +129,7 @@ export function parseProxyConfig(obj: unknown): ProxyConfig {
   }
 
   const routes: RouteConfig[] = raw.routes.map((r, i) => ({ ...r, name: r.name ?? `route-${i}` }));
-  routes.forEach((r, i) => {
-    if (r.pool !== undefined && !pools[r.pool]) {
-      issues.push(`routes[${i}].pool: unknown pool "${r.pool}"`);
-    }
-  });
+  issues.push(...unknownPools(obj));
   const names = new Set<string>();
   routes.forEach((r, i) => {
     if (names.has(r.name)) issues.push(`routes[${i}].name: duplicate route name "${r.name}"`);
@@ -152,14 +175,27 @@ export function isLoopback(host: string): boolean {
 
 /** Reads and validates a YAML config file. Errors name the file and the bad keys. */
 export async function loadProxyConfig(path: string): Promise<ProxyConfig> {
-  const text = await readFile(path, 'utf8');
-  let obj: unknown;
+  return parseProxyConfig(await readConfigFile(path));
+}
+
+/** A config file's YAML, parsed; a missing or unreadable file is a ConfigError naming it. */
+export async function readConfigFile(path: string): Promise<unknown> {
+  let text: string;
   try {
-    obj = parseYaml(text);
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ConfigError([
+      code === 'ENOENT'
+        ? `${path}: config file not found`
+        : `${path}: cannot read the config file (${code ?? (e as Error).message})`,
+    ]);
+  }
+  try {
+    return parseYaml(text);
   } catch (e) {
     throw new ConfigError([`${path}: ${(e as Error).message}`]);
   }
-  return parseProxyConfig(obj);
 }
 
 /** The coded 400 an admin caller gets for a bad config-shaped body. */

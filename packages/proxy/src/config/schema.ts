@@ -1,9 +1,11 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { dnsNameProblem, isDnsUrl } from '../discovery/dns-name.js';
 import { STRATEGY_NAMES } from '../strategies/types.js';
 import { duration, listenAddress } from './duration.js';
+import { byteSize } from './size.js';
 
-const httpUrl = z
+export const httpUrl = z
   .url({ protocol: /^https?$/, error: 'Invalid URL (expected http:// or https://)' })
   .refine((u) => {
     let p: URL;
@@ -19,9 +21,17 @@ const backendId = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'Use 1-64 letters, digits, dot, dash or underscore');
 
+/** An origin, or `dns://host:port`: every A/AAAA address of the name is a backend. */
+const backendUrl = z.string().superRefine((u, ctx) => {
+  const issues = isDnsUrl(u)
+    ? [dnsNameProblem(u)].filter((m) => m !== undefined)
+    : (httpUrl.safeParse(u).error?.issues.map((i) => i.message) ?? []);
+  for (const message of issues) ctx.addIssue({ code: 'custom', message });
+});
+
 export const backendSchema = z.strictObject({
   id: backendId.optional(),
-  url: httpUrl,
+  url: backendUrl,
   weight: z.number().int().min(0).max(1000).default(1),
 });
 
@@ -34,6 +44,13 @@ const cidr = z.string().refine((s) => {
   if (!/^\d+$/.test(bits)) return false;
   return Number(bits) <= (family === 4 ? 32 : 128);
 }, 'Expected an IP address or CIDR such as 10.0.0.0/8');
+
+/** A resolver address: `ip`, `ip:port` or `[ipv6]:port` (what node:dns setServers takes). */
+const dnsServer = z.string().refine((s) => {
+  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(s) ?? /^([^:]+):(\d{1,5})$/.exec(s);
+  const [host, port] = m ? [m[1] ?? '', Number(m[2])] : [s, 53];
+  return isIP(host) !== 0 && port >= 1 && port <= 65535;
+}, 'Expected a resolver address: ip, ip:port or [ipv6]:port');
 
 const statusSpec = z
   .union([
@@ -50,7 +67,8 @@ const statusSpec = z
 
 export const healthSchema = z.strictObject({
   enabled: z.boolean().default(true),
-  path: z.string().startsWith('/').default('/health'),
+  /** What any web server answers: `GET /` with a 2xx or 3xx (expect_status) is up. */
+  path: z.string().startsWith('/').default('/'),
   method: z.enum(['GET', 'HEAD']).default('GET'),
   interval: duration.default(5000),
   timeout: duration.default(2000),
@@ -136,6 +154,8 @@ const poolShape = {
   keep_alive: duration.default(4000),
   /** How long a drained backend keeps its WebSockets before they are closed. */
   drain_timeout: duration.default(30_000),
+  /** How often dns:// backends are resolved again (and at once when one fails). */
+  dns_refresh: duration.default(5000),
 };
 
 export const poolSchema = z.strictObject(poolShape);
@@ -167,6 +187,8 @@ export const routeSchema = z
     prefix_rewrite: z.string().startsWith('/').optional(),
     rate_limit: z.union([routeLimitSchema, z.literal(false)]).optional(),
     timeouts: timeoutsSchema.partial().optional(),
+    /** Larger request bodies get 413 from the proxy, before (or instead of) reaching a backend. */
+    max_body_size: byteSize.optional(),
   })
   .refine((r) => (r.pool === undefined) !== (r.static === undefined), {
     message: 'A route needs exactly one of pool or static',
@@ -226,6 +248,8 @@ export const proxyConfigSchema = z.strictObject({
        * (a page that asks for the token), rather than shown the API's JSON 401.
        */
       browser_page: z.string().startsWith('/').optional(),
+      /** Keep admin changes in data_dir so they survive a restart (one proxy; see `shared`). */
+      persist: z.boolean().default(false),
     })
     .prefault({}),
   log: z
@@ -249,6 +273,15 @@ export const proxyConfigSchema = z.strictObject({
       persist: z.boolean().default(true),
     })
     .prefault({}),
+  /** State several proxies in front of one pool share (admin changes, analytics) through Redis. */
+  shared: z
+    .strictObject({
+      redis_url: z.string().optional(),
+      key_prefix: z.string().default('sb:proxy:'),
+      node_id: z.string().min(1).max(200).optional(),
+      publish_interval: duration.default(5000),
+    })
+    .prefault({}),
   // Shorthand for a single pool named "default".
   backends: z.array(backendSchema).optional(),
   strategy: strategySchema.optional(),
@@ -260,6 +293,15 @@ export const proxyConfigSchema = z.strictObject({
   connections: z.number().int().min(1).max(10_000).optional(),
   keep_alive: duration.optional(),
   drain_timeout: duration.optional(),
+  dns_refresh: duration.optional(),
+  /** The resolver for dns:// backends; no servers: the system's (/etc/resolv.conf). */
+  dns: z
+    .strictObject({
+      servers: z.array(dnsServer).default([]),
+      timeout: duration.default(2000),
+      tries: z.number().int().min(1).max(10).default(2),
+    })
+    .prefault({}),
   pools: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/), poolSchema).default({}),
   routes: z.array(routeSchema).default([]),
 });

@@ -5,7 +5,8 @@ import { backoffDelay } from '@switchboard/core';
  * every method takes `now` (ms). Active checks move it down after `fall`
  * consecutive failures and up after `rise` successes; passive outlier
  * detection ejects it after `consecutive_failures` bad responses (5xx or
- * connect errors) for a time that doubles with each ejection (capped), and
+ * connect errors), or at once when it stalls (recordStall), for a time that
+ * doubles with each ejection (capped), and
  * the multiplier resets after a quiet period of max_ejection. Coming back
  * (rise or ejection end) starts the slow-start ramp.
  */
@@ -98,6 +99,21 @@ export class HealthState {
     if (!p.enabled || this.isEjected(now)) return undefined;
     this.passiveFailures++;
     if (this.passiveFailures < p.consecutive_failures) return undefined;
+    return this.#eject(now);
+  }
+
+  /**
+   * Outlier detection by latency: the backend went silent past the first-byte
+   * timeout while the rest of its pool answered. Ejected at once, with the same
+   * back-off as for consecutive failures.
+   */
+  recordStall(now: number): HealthEvent | undefined {
+    if (!this.policy.passive.enabled || this.isEjected(now)) return undefined;
+    return this.#eject(now);
+  }
+
+  #eject(now: number): HealthEvent {
+    const p = this.policy.passive;
     if (this.lastReturnAt > 0 && now - this.lastReturnAt >= p.max_ejection) this.ejections = 0;
     const time = backoffDelay(this.ejections, { baseMs: p.base_ejection, maxMs: p.max_ejection });
     this.ejections++;

@@ -1,5 +1,5 @@
 import { decodeJwt, jwtVerify } from 'jose';
-import { parseCookie } from '../http/cookies.js';
+import { parseCookie } from '../request/cookies.js';
 
 /**
  * Who is calling, for per-user limits: the `sub` of a JWT from

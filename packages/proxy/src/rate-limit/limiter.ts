@@ -135,3 +135,15 @@ async function consume(
 function secs(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000));
 }
+
+/** RateLimit-* response headers (IETF draft) for a limit decision. */
+export function limitHeaders(d: LimitDecision): string[] {
+  return [
+    'ratelimit-limit',
+    String(d.limit),
+    'ratelimit-remaining',
+    String(d.remaining),
+    'ratelimit-reset',
+    String(d.reset),
+  ];
+}

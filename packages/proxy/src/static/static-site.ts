@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream';
 import { constants as zc, createBrotliCompress, createGzip } from 'node:zlib';
 import type { z } from 'zod';
 import type { staticSchema } from '../config/schema.js';
+import { refuse } from '../engines/node/refuse.js';
 import { proxyError, sendError } from '../errors.js';
 import { contentType, isCompressible } from './content-types.js';
 
@@ -44,11 +45,11 @@ export class StaticSite {
     try {
       decoded = decodeURIComponent(urlPath);
     } catch {
-      sendError(res, proxyError('SB_ERR_BAD_REQUEST', 'Malformed percent-encoding in path.'));
+      refuse(res, 'path encoding', 'Malformed percent-encoding in path.');
       return;
     }
     if (decoded.includes('\0') || decoded.includes('\\')) {
-      sendError(res, proxyError('SB_ERR_BAD_REQUEST', 'Invalid characters in path.'));
+      refuse(res, 'path characters', 'Invalid characters in path.');
       return;
     }
     const found = await this.#resolve(decoded, req.headers.accept);

@@ -1,7 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { generate } from 'selfsigned';
 
 export interface KeyPair {
   cert: string;
@@ -31,6 +30,8 @@ export async function ensureSelfSigned(dataDir: string): Promise<KeyPair> {
     // Missing or unreadable: make a new one.
   }
   const notBeforeDate = new Date(Date.now() - 60_000);
+  // Loaded here: selfsigned brings an X.509 stack (~200 modules) only a development certificate needs.
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
     keySize: 2048,
     algorithm: 'sha256',

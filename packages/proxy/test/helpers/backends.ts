@@ -29,7 +29,7 @@ export type Handler = (req: IncomingMessage, res: ServerResponse, body: string) 
  */
 export async function startBackend(
   name: string,
-  opts: { handler?: Handler; port?: number; ws?: boolean } = {},
+  opts: { handler?: Handler; port?: number; ws?: boolean; host?: string } = {},
 ): Promise<TestBackend> {
   const seen: SeenRequest[] = [];
   const sockets = new Set<Socket>();
@@ -77,7 +77,11 @@ export async function startBackend(
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     });
   }
-  await new Promise<void>((r) => server.listen(opts.port ?? 0, '127.0.0.1', r));
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, resolve);
+  });
   const port = (server.address() as AddressInfo).port;
   const close = () =>
     new Promise<void>((resolve) => {
@@ -89,7 +93,7 @@ export async function startBackend(
   return {
     name,
     port,
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     server,
     seen,
     wss,

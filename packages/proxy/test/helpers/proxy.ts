@@ -7,23 +7,25 @@ import {
   type StartOptions,
 } from '../../src/index.js';
 import type { ProxyServer } from '../../src/proxy-server.js';
+import type { Engine } from './engines.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
-/** Starts a proxy on loopback port 0 (admin too) with logs and persistence off. */
+/**
+ * Starts a proxy on `engine` (see forEachEngine), on loopback port 0 (admin
+ * too), with logs and persistence off.
+ */
 export async function startTestProxy(
+  engine: Engine,
   input: Record<string, unknown>,
   opts: StartOptions = {},
 ): Promise<ProxyServer> {
-  // The vitest project `proxy-node-engine` runs the same suites on the node engine.
-  const engine = process.env.SB_TEST_PROXY_ENGINE;
-  const server = input.server as Record<string, unknown> | undefined;
   const config = parseProxyConfig({
     listen: '127.0.0.1:0',
     log: { level: 'silent', access: false },
     analytics: { persist: false },
     ...input,
-    server: engine && server?.engine === undefined ? { ...server, engine } : server,
+    server: { ...(input.server as object | undefined), engine },
     admin: { listen: '127.0.0.1:0', ...(input.admin as object | undefined) },
   });
   const proxy: RunningProxy = await startProxy(config, {

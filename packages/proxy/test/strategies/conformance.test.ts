@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createStrategy, STRATEGY_NAMES, type StrategyName } from '../../src/strategies/index.js';
 import type { PickContext, Target } from '../../src/strategies/types.js';
+import { forEachEngine } from '../helpers/engines.js';
 
 /**
  * One suite, every strategy (hono's router/common.case.test.ts style):
@@ -230,13 +231,13 @@ describe('strategy distributions', () => {
   });
 });
 
-describe('strategies through the proxy', () => {
+forEachEngine('strategies through the proxy', (engine) => {
   it('sticky-cookie pins a client and re-pins it when its backend is drained', async () => {
     const { startBackend } = await import('../helpers/backends.js');
     const { startTestProxy } = await import('../helpers/proxy.js');
     const { request } = await import('undici');
     const [a, b] = await Promise.all([startBackend('a'), startBackend('b')]);
-    const p = await startTestProxy({
+    const p = await startTestProxy(engine, {
       backends: [
         { id: 'a', url: a.url },
         { id: 'b', url: b.url },
@@ -272,7 +273,7 @@ describe('strategies through the proxy', () => {
     const { startTestProxy } = await import('../helpers/proxy.js');
     const { request } = await import('undici');
     const backends = await Promise.all(['a', 'b', 'c'].map((n) => startBackend(n)));
-    const p = await startTestProxy({
+    const p = await startTestProxy(engine, {
       backends: backends.map((x) => ({ id: x.name, url: x.url })),
       strategy: { name: 'consistent-hash', header: 'x-user-id' },
       health: { enabled: false },

@@ -1,5 +1,24 @@
 import type {
+  ActivityPage,
   AddMemberInput,
+  ArchivedList,
+  ChecklistItem,
+  ChecklistWithItems,
+  Comment,
+  CommentPage,
+  CreateChecklistInput,
+  CreateChecklistItemInput,
+  CreateCustomFieldInput,
+  CreateLabelInput,
+  CustomField,
+  Label,
+  TrashEntry,
+  TransferTaskInput,
+  AttachmentList,
+  UpdateChecklistInput,
+  UpdateChecklistItemInput,
+  UpdateCustomFieldInput,
+  UpdateLabelInput,
   AuthResult,
   Board,
   BoardDetail,
@@ -16,6 +35,8 @@ import type {
   UpdateColumnInput,
   UpdateMemberInput,
   UpdateTaskInput,
+  UnsplashSearchResult,
+  UnsplashStatus,
 } from '@switchboard/core';
 import type { Request } from './http';
 
@@ -37,6 +58,11 @@ export const createApi = (request: Request) => ({
   updateBoard: (id: number, body: UpdateBoardInput, ifMatch?: number) =>
     request<Board>(`/api/boards/${id}`, { method: 'PATCH', body, ifMatch }),
   deleteBoard: (id: number) => request<void>(`/api/boards/${id}`, { method: 'DELETE' }),
+  unsplashStatus: () => request<UnsplashStatus>('/api/unsplash'),
+  searchUnsplash: (query: string, page = 1) =>
+    request<UnsplashSearchResult>(
+      `/api/unsplash/search?${new URLSearchParams({ query, page: String(page) }).toString()}`,
+    ),
 
   createColumn: (boardId: number, body: CreateColumnInput) =>
     request<Column>(`/api/boards/${boardId}/columns`, { method: 'POST', body }),
@@ -64,6 +90,88 @@ export const createApi = (request: Request) => ({
     request<Task>(`/api/tasks/${id}`, { method: 'PATCH', body, ifMatch }),
   deleteTask: (id: number, keepalive = false) =>
     request<void>(`/api/tasks/${id}`, { method: 'DELETE', keepalive }),
+
+  tickTaskItem: (id: number, index: number, checked: boolean, ifMatch?: number) =>
+    request<Task>(`/api/tasks/${id}/task-items/${index}`, {
+      method: 'PUT',
+      body: { checked },
+      ifMatch,
+    }),
+
+  listComments: (taskId: number, cursor?: string | null, limit = 50) =>
+    request<CommentPage>(
+      `/api/tasks/${taskId}/comments?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    ),
+  createComment: (taskId: number, body: string) =>
+    request<Comment>(`/api/tasks/${taskId}/comments`, { method: 'POST', body: { body } }),
+  updateComment: (id: number, body: string, ifMatch?: number) =>
+    request<Comment>(`/api/comments/${id}`, { method: 'PATCH', body: { body }, ifMatch }),
+  deleteComment: (id: number) => request<void>(`/api/comments/${id}`, { method: 'DELETE' }),
+  tickCommentItem: (id: number, index: number, checked: boolean) =>
+    request<Comment>(`/api/comments/${id}/task-items/${index}`, {
+      method: 'PUT',
+      body: { checked },
+    }),
+
+  listChecklists: (taskId: number) =>
+    request<{ checklists: ChecklistWithItems[] }>(`/api/tasks/${taskId}/checklists`),
+  createChecklist: (taskId: number, body: CreateChecklistInput) =>
+    request<ChecklistWithItems>(`/api/tasks/${taskId}/checklists`, { method: 'POST', body }),
+  updateChecklist: (id: number, body: UpdateChecklistInput) =>
+    request<ChecklistWithItems>(`/api/checklists/${id}`, { method: 'PATCH', body }),
+  deleteChecklist: (id: number) => request<void>(`/api/checklists/${id}`, { method: 'DELETE' }),
+  createChecklistItem: (checklistId: number, body: CreateChecklistItemInput) =>
+    request<ChecklistItem>(`/api/checklists/${checklistId}/items`, { method: 'POST', body }),
+  updateChecklistItem: (id: number, body: UpdateChecklistItemInput, ifMatch?: number) =>
+    request<ChecklistItem>(`/api/checklist-items/${id}`, { method: 'PATCH', body, ifMatch }),
+  deleteChecklistItem: (id: number) =>
+    request<void>(`/api/checklist-items/${id}`, { method: 'DELETE' }),
+  convertChecklistItem: (id: number) =>
+    request<Task>(`/api/checklist-items/${id}/convert`, { method: 'POST', body: {} }),
+  listAttachments: (taskId: number) => request<AttachmentList>(`/api/tasks/${taskId}/attachments`),
+  deleteAttachment: (id: number) => request<void>(`/api/attachments/${id}`, { method: 'DELETE' }),
+  copyTask: (id: number, body: TransferTaskInput) =>
+    request<Task>(`/api/tasks/${id}/copy`, { method: 'POST', body }),
+  moveTaskToBoard: (id: number, body: TransferTaskInput) =>
+    request<Task>(`/api/tasks/${id}/move`, { method: 'POST', body }),
+
+  boardActivity: (boardId: number, beforeSeq?: number | null, limit = 50) =>
+    request<ActivityPage>(
+      `/api/boards/${boardId}/activity?limit=${limit}${beforeSeq ? `&before_seq=${beforeSeq}` : ''}`,
+    ),
+  taskHistory: (taskId: number, beforeSeq?: number | null, limit = 50) =>
+    request<ActivityPage>(
+      `/api/tasks/${taskId}/history?limit=${limit}${beforeSeq ? `&before_seq=${beforeSeq}` : ''}`,
+    ),
+
+  listArchived: (boardId: number) => request<ArchivedList>(`/api/boards/${boardId}/archived`),
+  unarchiveTask: (id: number) =>
+    request<Task>(`/api/tasks/${id}`, { method: 'PATCH', body: { archived: false } }),
+  listTrash: (boardId: number) =>
+    request<{ entries: TrashEntry[] }>(`/api/boards/${boardId}/trash`),
+  restoreFromTrash: (boardId: number, taskId: number) =>
+    request<Task>(`/api/boards/${boardId}/trash/${taskId}/restore`, { method: 'POST' }),
+  deleteForever: (boardId: number, taskId: number) =>
+    request<void>(`/api/boards/${boardId}/trash/${taskId}`, { method: 'DELETE' }),
+  emptyTrash: (boardId: number) =>
+    request<{ purged: number }>(`/api/boards/${boardId}/trash`, { method: 'DELETE' }),
+
+  createLabel: (boardId: number, body: CreateLabelInput) =>
+    request<Label>(`/api/boards/${boardId}/labels`, { method: 'POST', body }),
+  updateLabel: (boardId: number, labelId: number, body: UpdateLabelInput) =>
+    request<Label>(`/api/boards/${boardId}/labels/${labelId}`, { method: 'PATCH', body }),
+  deleteLabel: (boardId: number, labelId: number) =>
+    request<void>(`/api/boards/${boardId}/labels/${labelId}`, { method: 'DELETE' }),
+
+  createCustomField: (boardId: number, body: CreateCustomFieldInput) =>
+    request<CustomField>(`/api/boards/${boardId}/custom-fields`, { method: 'POST', body }),
+  updateCustomField: (boardId: number, fieldId: number, body: UpdateCustomFieldInput) =>
+    request<CustomField>(`/api/boards/${boardId}/custom-fields/${fieldId}`, {
+      method: 'PATCH',
+      body,
+    }),
+  deleteCustomField: (boardId: number, fieldId: number) =>
+    request<void>(`/api/boards/${boardId}/custom-fields/${fieldId}`, { method: 'DELETE' }),
 
   listEvents: (boardId: number, after: number, limit = 1000) =>
     request<EventPage>(`/api/boards/${boardId}/events?after=${after}&limit=${limit}`),

@@ -26,6 +26,12 @@ const text: Record<string, string> = {
   SB_ERR_RATE_LIMITED: 'Too many attempts. Wait a moment and try again.',
   SB_ERR_INTERNAL: 'Something went wrong on the server. Try again.',
   SB_ERR_UNAVAILABLE: 'The service is briefly unavailable. Try again in a moment.',
+  SB_ERR_NOT_AUTHOR: 'Only its author can change that comment.',
+  SB_ERR_ARCHIVED: 'That card is archived: restore it first.',
+  SB_ERR_NAME_TAKEN: 'That name is already used on this board.',
+  SB_ERR_TOO_MANY: 'That is more than a board or card may hold.',
+  SB_ERR_INVALID_FIELD_VALUE: 'That value does not fit the field.',
+  SB_ERR_NO_SUCH_TASK_ITEM: 'That item is no longer in the text.',
   SB_ERR_NO_BACKEND: 'No backend is available right now. Try again in a moment.',
 };
 

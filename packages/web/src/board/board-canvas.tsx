@@ -283,6 +283,8 @@ export function BoardCanvas({
             <CardBody
               task={activeTask}
               membersById={membersById}
+              labelsById={view.labelsById}
+              fields={view.customFields}
               pending={false}
               overlay
               canWrite={canWrite}

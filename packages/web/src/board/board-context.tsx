@@ -1,4 +1,4 @@
-import type { Member } from '@switchboard/core';
+import type { CustomField, Label, Member } from '@switchboard/core';
 import { createContext, useContext } from 'react';
 import type { BoardStore } from '../state/board-store';
 
@@ -10,6 +10,8 @@ export interface BoardContextValue {
   viewerId: number;
   openTask(taskId: number): void;
   membersById: Readonly<Record<number, Member>>;
+  labelsById: Readonly<Record<number, Label>>;
+  customFields: readonly CustomField[];
   /** Deletes with an "Undo" toast. */
   deleteTaskWithUndo(taskId: number): void;
 }

@@ -7,6 +7,7 @@ import { Avatar, AvatarStack } from '../ui/avatar';
 import { ConfirmDialog } from '../ui/dialog';
 import { Icon } from '../ui/icons';
 import { Menu } from '../ui/menu';
+import { BackgroundDialog } from './background-dialog';
 import { useBoard } from './board-context';
 import { InlineTitle } from './inline-title';
 import { MembersDialog } from './members-dialog';
@@ -21,6 +22,8 @@ export function BoardHeader({
   matchCount,
   filterRef,
   openMode,
+  onOpenPanel,
+  activityOpen,
 }: {
   view: BoardView;
   meta: BoardMeta;
@@ -29,11 +32,14 @@ export function BoardHeader({
   matchCount: number | null;
   filterRef: RefObject<HTMLInputElement | null>;
   openMode: boolean;
+  onOpenPanel: (panel: 'activity' | 'labels' | 'fields' | 'archived' | 'trash') => void;
+  activityOpen: boolean;
 }) {
   const { store, viewerId, boardId } = useBoard();
   const { api, toasts } = useServices();
   const [renaming, setRenaming] = useState(false);
   const [membersOpen, setMembersOpen] = useState(false);
+  const [backgroundOpen, setBackgroundOpen] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const { board } = view;
@@ -89,6 +95,27 @@ export function BoardHeader({
           aria-describedby="filter-count"
         />
       </div>
+      {view.labels.length > 0 && (
+        <Menu
+          label="Filter by label"
+          buttonClass="btn btn-secondary btn-sm"
+          icon={<Icon name="tag" />}
+          items={view.labels.map((l) => ({
+            label: l.name,
+            onSelect: () => onQuery(toggleTerm(query, labelTerm(l.name))),
+          }))}
+        />
+      )}
+      <Menu
+        label="Filter by due date"
+        buttonClass="btn btn-secondary btn-sm"
+        icon={<Icon name="calendar" />}
+        items={[
+          { label: 'Overdue', onSelect: () => onQuery(toggleTerm(query, 'due:overdue')) },
+          { label: 'Due soon', onSelect: () => onQuery(toggleTerm(query, 'due:soon')) },
+          { label: 'Has a due date', onSelect: () => onQuery(toggleTerm(query, 'has:due')) },
+        ]}
+      />
       <span className="filter-count" id="filter-count" aria-live="polite">
         {matchCount !== null ? `${matchCount} matching` : ''}
       </span>
@@ -125,6 +152,14 @@ export function BoardHeader({
             <Icon name="users" />
           </button>
         )}
+        <button
+          type="button"
+          className="btn btn-secondary btn-sm"
+          aria-pressed={activityOpen}
+          onClick={() => onOpenPanel('activity')}
+        >
+          <Icon name="activity" /> Activity
+        </button>
         <Menu
           label="Board actions"
           buttonClass="btn btn-secondary btn-icon btn-sm"
@@ -136,11 +171,38 @@ export function BoardHeader({
               onSelect: () => setRenaming(true),
             },
             {
+              label: 'Background…',
+              icon: <Icon name="image" />,
+              hidden: !can(role, 'board.rename') || board.archived,
+              onSelect: () => setBackgroundOpen(true),
+            },
+            {
               label: 'Members…',
               icon: <Icon name="users" />,
               hidden: openMode,
               onSelect: () => setMembersOpen(true),
             },
+            {
+              label: 'Labels…',
+              icon: <Icon name="tag" />,
+              onSelect: () => onOpenPanel('labels'),
+            },
+            {
+              label: 'Custom fields…',
+              icon: <Icon name="sliders" />,
+              onSelect: () => onOpenPanel('fields'),
+            },
+            {
+              label: 'Archived cards and columns…',
+              icon: <Icon name="archive" />,
+              onSelect: () => onOpenPanel('archived'),
+            },
+            {
+              label: 'Trash…',
+              icon: <Icon name="trash" />,
+              onSelect: () => onOpenPanel('trash'),
+            },
+            'separator',
             {
               label: board.archived ? 'Unarchive board' : 'Archive board',
               icon: <Icon name="archive" />,
@@ -157,6 +219,14 @@ export function BoardHeader({
           ]}
         />
       </div>
+      {backgroundOpen && (
+        <BackgroundDialog
+          open
+          onClose={() => setBackgroundOpen(false)}
+          current={board.background}
+          onChoose={(background) => store.updateBoard({ background })}
+        />
+      )}
       {!openMode && (
         <MembersDialog
           open={membersOpen}
@@ -191,4 +261,18 @@ function othersViewing(viewers: readonly PresenceViewer[], me: number): Presence
     out.push(v);
   }
   return out;
+}
+
+/** A filter term for a label name (quoted when it has spaces). */
+export function labelTerm(name: string): string {
+  return /\s/.test(name) ? `label:"${name.toLowerCase()}"` : `#${name.toLowerCase()}`;
+}
+
+/** Adds the term to the query, or takes it out when it is there. */
+export function toggleTerm(query: string, term: string): string {
+  const q = query.trim();
+  if (q.toLowerCase().includes(term.toLowerCase())) {
+    return q.replace(term, '').replace(/\s+/g, ' ').trim();
+  }
+  return q ? `${q} ${term}` : term;
 }

@@ -4,7 +4,9 @@ import { CSS } from '@dnd-kit/utilities';
 import type { Column, Member, Task } from '@switchboard/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useMemo, useRef, useState } from 'react';
+import { errorText } from '../api/error-text';
 import { matchesFilter, type TaskFilter } from '../lib/filter';
+import { useServices } from '../services-context';
 import { Icon } from '../ui/icons';
 import { Menu } from '../ui/menu';
 import { useBoard } from './board-context';
@@ -41,7 +43,8 @@ export const ColumnView = memo(function ColumnView({
   columns,
   dropRefused,
 }: ColumnViewProps) {
-  const { store, canWrite, canManageColumns } = useBoard();
+  const { store, canWrite, canManageColumns, boardId } = useBoard();
+  const { api, toasts } = useServices();
   const [dialog, setDialog] = useState<ColumnDialog>(null);
   const [renaming, setRenaming] = useState(false);
   const saving = column.id < 0;
@@ -145,6 +148,19 @@ export const ColumnView = memo(function ColumnView({
                 label: column.wip_limit === null ? 'Set WIP limit…' : 'Change WIP limit…',
                 icon: <Icon name="alert" />,
                 onSelect: () => setDialog('wip'),
+              },
+              {
+                label: 'Archive column',
+                icon: <Icon name="archive" />,
+                onSelect: () =>
+                  void api.updateColumn(boardId, column.id, { archived: true }).then(
+                    () =>
+                      toasts.show({
+                        kind: 'info',
+                        message: `Column “${column.title}” archived with its cards.`,
+                      }),
+                    (error: unknown) => toasts.show({ kind: 'error', message: errorText(error) }),
+                  ),
               },
               'separator',
               {

@@ -1,16 +1,19 @@
 import type { DraggableAttributes, DraggableSyntheticListeners } from '@dnd-kit/core';
 import { useSortable } from '@dnd-kit/sortable';
-import type { Member, Task } from '@switchboard/core';
+import type { CustomField, Label, Member, Task } from '@switchboard/core';
 import { memo, type KeyboardEvent, type MouseEvent } from 'react';
-import { colorSlot, dueState, shortDate } from '../lib/format';
 import { paths } from '../router';
 import { AvatarStack } from '../ui/avatar';
 import { Icon } from '../ui/icons';
 import { useBoard } from './board-context';
+import { DueChip, fieldValueText, LabelBadge } from './card-chips';
 
 interface CardBodyProps {
   task: Task;
   membersById: Readonly<Record<number, Member>>;
+  labelsById: Readonly<Record<number, Label>>;
+  /** Fields the face shows values of (the board's, in order). */
+  fields: readonly CustomField[];
   pending: boolean;
   dragging?: boolean;
   overlay?: boolean;
@@ -24,14 +27,12 @@ interface CardBodyProps {
   boardId: number;
 }
 
-export function LabelChip({ label }: { label: string }) {
-  return <span className={`label-chip slot-${colorSlot(label.toLowerCase())}`}>{label}</span>;
-}
-
 /** What a card shows; the sortable wrapper adds dragging. */
 export function CardBody({
   task,
   membersById,
+  labelsById,
+  fields,
   pending,
   dragging,
   overlay,
@@ -45,7 +46,15 @@ export function CardBody({
   boardId,
 }: CardBodyProps) {
   const names = task.assignee_ids.map((id) => membersById[id]?.username ?? `user ${id}`);
-  const due = task.due_at ? dueState(task.due_at, task.completed) : null;
+  const labels = task.label_ids.flatMap((id) => (labelsById[id] ? [labelsById[id]] : []));
+  const values =
+    fields.length === 0
+      ? []
+      : fields.flatMap((f) => {
+          const text = fieldValueText(f, task.custom_fields[String(f.id)]);
+          return text ? [{ id: f.id, name: f.name, text }] : [];
+        });
+  const { done, total } = task.checklist;
   const classes = ['card'];
   if (dragging) classes.push('is-dragging');
   if (overlay) classes.push('is-overlay');
@@ -54,6 +63,12 @@ export function CardBody({
   const saving = task.id < 0;
   return (
     <div className={classes.join(' ')} data-task-id={task.id}>
+      {task.cover && (
+        <div className="card-cover">
+          {/* Decorative: the card's title names it; lazy, so a big board loads what is seen. */}
+          <img src={task.cover.url} alt="" loading="lazy" decoding="async" draggable={false} />
+        </div>
+      )}
       <div className="card-top">
         <button
           type="button"
@@ -93,19 +108,56 @@ export function CardBody({
           {task.title}
         </a>
       </div>
-      {task.labels.length > 0 && (
+      {labels.length > 0 && (
         <div className="card-labels">
-          {task.labels.slice(0, 6).map((label) => (
-            <LabelChip key={label} label={label} />
+          {labels.slice(0, 6).map((label) => (
+            <LabelBadge key={label.id} label={label} />
           ))}
         </div>
       )}
-      {(due || task.description || names.length > 0) && (
+      {values.length > 0 && (
+        <dl className="card-fields">
+          {values.slice(0, 4).map((v) => (
+            <div key={v.id} className="card-field">
+              <dt>{v.name}</dt>
+              <dd>{v.text}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      {(task.due_at ||
+        task.description ||
+        names.length > 0 ||
+        task.comment_count > 0 ||
+        task.attachment_count > 0 ||
+        total > 0) && (
         <div className="card-meta">
-          {due && task.due_at && (
-            <span className={`meta-item due due-${due}`} title={`Due ${task.due_at}`}>
-              <Icon name="calendar" />
-              {shortDate(task.due_at)}
+          <DueChip task={task} />
+          {total > 0 && (
+            <span
+              className={`meta-item checklist-chip${done === total ? ' is-complete' : ''}`}
+              title={`Checklist: ${done} of ${total} done`}
+            >
+              <Icon name="check" />
+              <span className="visually-hidden">Checklist:</span>
+              {done}/{total}
+            </span>
+          )}
+          {task.comment_count > 0 && (
+            <span className="meta-item comment-chip" title={`${task.comment_count} comments`}>
+              <Icon name="comment" />
+              {task.comment_count}
+              <span className="visually-hidden"> comments</span>
+            </span>
+          )}
+          {task.attachment_count > 0 && (
+            <span
+              className="meta-item attachment-chip"
+              title={`${task.attachment_count} attachments`}
+            >
+              <Icon name="paperclip" />
+              {task.attachment_count}
+              <span className="visually-hidden"> attachments</span>
             </span>
           )}
           {task.description && (
@@ -129,7 +181,16 @@ export const TaskCard = memo(function TaskCard({
   task: Task;
   pending: boolean;
 }) {
-  const { store, canWrite, openTask, membersById, boardId, deleteTaskWithUndo } = useBoard();
+  const {
+    store,
+    canWrite,
+    openTask,
+    membersById,
+    labelsById,
+    customFields,
+    boardId,
+    deleteTaskWithUndo,
+  } = useBoard();
   const saving = task.id < 0;
   const {
     attributes,
@@ -156,6 +217,8 @@ export const TaskCard = memo(function TaskCard({
       <CardBody
         task={task}
         membersById={membersById}
+        labelsById={labelsById}
+        fields={customFields}
         pending={pending}
         dragging={isDragging}
         canWrite={canWrite}

@@ -1,13 +1,19 @@
 import { limits, type Member, type Task, updateTaskSchema } from '@switchboard/core';
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { dateInputToDue, dueState, dueToDateInput, fullDate, relativeTime } from '../lib/format';
-import { renderMarkdown } from '../lib/markdown';
+import { useEffect, useRef, useState } from 'react';
+import { fullDate, relativeTime } from '../lib/format';
 import type { BoardView } from '../state/board-store';
 import { Avatar } from '../ui/avatar';
 import { Dialog } from '../ui/dialog';
 import { Icon } from '../ui/icons';
+import { ActivityFeed } from './activity-feed';
 import { useBoard } from './board-context';
-import { LabelChip } from './task-card';
+import { DueChip } from './card-chips';
+import { CardAttachments } from './card-attachments';
+import { CardChecklists } from './card-checklists';
+import { CardComments } from './card-comments';
+import { MarkdownView } from './markdown-view';
+import { CustomFieldsField, DatesField, LabelsField } from './task-fields';
+import { TransferDialog, type TransferMode } from './transfer-dialog';
 
 const titleSchema = updateTaskSchema.shape.title.unwrap();
 const descriptionSchema = updateTaskSchema.shape.description.unwrap();
@@ -114,9 +120,11 @@ function TitleField({ task }: { task: Task }) {
 }
 
 function TaskBody({ task, view, onClose }: { task: Task; view: BoardView; onClose: () => void }) {
-  const { store, canWrite, membersById, deleteTaskWithUndo } = useBoard();
+  const { store, canWrite, membersById, deleteTaskWithUndo, viewerId } = useBoard();
   const creator = membersById[task.created_by]?.username;
-  const due = task.due_at ? dueState(task.due_at, task.completed) : null;
+  const [tab, setTab] = useState<'comments' | 'history'>('comments');
+  const [transfer, setTransfer] = useState<TransferMode | null>(null);
+  const saved = task.id > 0;
   return (
     <>
       <div className="task-layout">
@@ -131,15 +139,57 @@ function TaskBody({ task, view, onClose }: { task: Task; view: BoardView; onClos
                 onChange={(e) => store.updateTask(task.id, { completed: e.target.checked })}
               />
               <span>{task.completed ? 'Completed' : 'Mark as completed'}</span>
-              {due && task.due_at && (
-                <span className={`badge due due-${due}`} style={{ marginLeft: 'auto' }}>
-                  {due === 'overdue' ? 'Overdue' : due === 'done' ? 'Done' : 'Due'}{' '}
-                  {relativeTime(task.due_at)}
-                </span>
-              )}
+              <span style={{ marginLeft: 'auto' }}>
+                <DueChip task={task} />
+              </span>
             </label>
           </div>
           <DescriptionField task={task} />
+          {saved && (
+            <CardAttachments
+              store={store}
+              task={task}
+              canWrite={canWrite}
+              isOwner={membersById[viewerId]?.role === 'owner'}
+            />
+          )}
+          {saved && <CardChecklists store={store} taskId={task.id} canWrite={canWrite} />}
+          {saved && (
+            <div className="section">
+              <div role="tablist" aria-label="Conversation and history" className="tabs">
+                {(['comments', 'history'] as const).map((t) => (
+                  <button
+                    key={t}
+                    type="button"
+                    role="tab"
+                    id={`task-tab-${t}`}
+                    aria-selected={tab === t}
+                    aria-controls={`task-panel-${t}`}
+                    tabIndex={tab === t ? 0 : -1}
+                    className="tab"
+                    onClick={() => setTab(t)}
+                    onKeyDown={(e) => {
+                      if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+                        const next = t === 'comments' ? 'history' : 'comments';
+                        setTab(next);
+                        document.getElementById(`task-tab-${next}`)?.focus();
+                      }
+                    }}
+                  >
+                    <Icon name={t === 'comments' ? 'comment' : 'history'} />
+                    {t === 'comments' ? `Comments (${task.comment_count})` : 'History'}
+                  </button>
+                ))}
+              </div>
+              <div role="tabpanel" id={`task-panel-${tab}`} aria-labelledby={`task-tab-${tab}`}>
+                {tab === 'comments' ? (
+                  <CardComments store={store} taskId={task.id} members={view.members} />
+                ) : (
+                  <ActivityFeed store={store} taskId={task.id} view={view} label="Card history" />
+                )}
+              </div>
+            </div>
+          )}
         </div>
         <aside aria-label="Task details">
           <div className="side-group">
@@ -168,8 +218,46 @@ function TaskBody({ task, view, onClose }: { task: Task; view: BoardView; onClos
             </select>
           </div>
           <AssigneesField task={task} members={view.members} />
-          <LabelsField task={task} />
-          <DueField task={task} />
+          <LabelsField task={task} labels={view.labels} />
+          <DatesField task={task} />
+          <CustomFieldsField task={task} fields={view.customFields} />
+          {canWrite && saved && (
+            <div className="side-group side-actions">
+              <button
+                type="button"
+                className="btn btn-secondary btn-block"
+                onClick={() => setTransfer('copy')}
+              >
+                <Icon name="copy" /> Copy…
+              </button>
+              <button
+                type="button"
+                className="btn btn-secondary btn-block"
+                onClick={() => setTransfer('move')}
+              >
+                <Icon name="columns" /> Move to board…
+              </button>
+              <button
+                type="button"
+                className="btn btn-secondary btn-block"
+                onClick={() => {
+                  onClose();
+                  store.archiveTask(task.id);
+                }}
+              >
+                <Icon name="archive" /> Archive
+              </button>
+            </div>
+          )}
+          {transfer && (
+            <TransferDialog
+              task={task}
+              boardId={task.board_id}
+              mode={transfer}
+              onClose={() => setTransfer(null)}
+              onMoved={onClose}
+            />
+          )}
           {canWrite && (
             <div className="side-group">
               <button
@@ -211,7 +299,6 @@ function DescriptionField({ task }: { task: Task }) {
   const [draft, setDraft] = useState('');
   const [error, setError] = useState<string | null>(null);
   const base = useRef(task.version);
-  const html = useMemo(() => renderMarkdown(task.description), [task.description]);
   const start = () => {
     setDraft(task.description);
     base.current = task.version;
@@ -284,10 +371,14 @@ function DescriptionField({ task }: { task: Task }) {
           </div>
         </div>
       ) : task.description ? (
-        <div
-          className="markdown description-view"
-          // Rendered by marked and sanitized by DOMPurify (lib/markdown.ts).
-          dangerouslySetInnerHTML={{ __html: html }}
+        <MarkdownView
+          source={task.description}
+          className="description-view"
+          onTick={
+            canWrite && task.id > 0
+              ? (index, checked) => store.tickTaskItem(task.id, index, checked, task.version)
+              : undefined
+          }
         />
       ) : canWrite ? (
         <button type="button" className="description-empty" onClick={start}>
@@ -335,122 +426,6 @@ function AssigneesField({ task, members }: { task: Task; members: readonly Membe
             </button>
           );
         })}
-      </div>
-    </div>
-  );
-}
-
-function LabelsField({ task }: { task: Task }) {
-  const { store, canWrite } = useBoard();
-  const [draft, setDraft] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const add = () => {
-    const label = draft.trim();
-    if (!label) return;
-    if (label.length > limits.labelMax) {
-      setError(`Labels have at most ${limits.labelMax} characters.`);
-      return;
-    }
-    if (task.labels.length >= limits.labelsPerTask) {
-      setError(`At most ${limits.labelsPerTask} labels.`);
-      return;
-    }
-    setDraft('');
-    setError(null);
-    if (!task.labels.includes(label))
-      store.updateTask(task.id, { labels: [...task.labels, label] });
-  };
-  return (
-    <div className="side-group">
-      <label className="section-title" htmlFor="task-label-input">
-        Labels
-      </label>
-      <div className="chip-input">
-        {task.labels.map((label) => (
-          <span key={label} className="label-chip-wrap">
-            <LabelChipRemovable
-              label={label}
-              canWrite={canWrite}
-              onRemove={() =>
-                store.updateTask(task.id, { labels: task.labels.filter((l) => l !== label) })
-              }
-            />
-          </span>
-        ))}
-        {canWrite && (
-          <input
-            id="task-label-input"
-            placeholder={task.labels.length ? 'Add…' : 'Add a label…'}
-            value={draft}
-            onChange={(e) => setDraft(e.target.value)}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter' || e.key === ',') {
-                e.preventDefault();
-                add();
-              } else if (e.key === 'Backspace' && !draft && task.labels.length) {
-                store.updateTask(task.id, { labels: task.labels.slice(0, -1) });
-              }
-            }}
-            onBlur={add}
-          />
-        )}
-      </div>
-      {error && <p className="field-error">{error}</p>}
-    </div>
-  );
-}
-
-function LabelChipRemovable({
-  label,
-  canWrite,
-  onRemove,
-}: {
-  label: string;
-  canWrite: boolean;
-  onRemove: () => void;
-}) {
-  if (!canWrite) return <LabelChip label={label} />;
-  return (
-    <span className="label-removable">
-      <LabelChip label={label} />
-      <button
-        type="button"
-        className="chip-remove"
-        aria-label={`Remove label ${label}`}
-        onClick={onRemove}
-      >
-        <Icon name="x" />
-      </button>
-    </span>
-  );
-}
-
-function DueField({ task }: { task: Task }) {
-  const { store, canWrite } = useBoard();
-  return (
-    <div className="side-group">
-      <label className="section-title" htmlFor="task-due">
-        Due date
-      </label>
-      <div style={{ display: 'flex', gap: 6 }}>
-        <input
-          id="task-due"
-          type="date"
-          className="input"
-          disabled={!canWrite}
-          value={dueToDateInput(task.due_at)}
-          onChange={(e) => store.updateTask(task.id, { due_at: dateInputToDue(e.target.value) })}
-        />
-        {task.due_at && canWrite && (
-          <button
-            type="button"
-            className="btn btn-ghost btn-icon"
-            aria-label="Clear the due date"
-            onClick={() => store.updateTask(task.id, { due_at: null })}
-          >
-            <Icon name="x" />
-          </button>
-        )}
       </div>
     </div>
   );

@@ -1,13 +1,7 @@
-import type { Column } from '@switchboard/core';
+import { wipLimitReached, type Column } from '@switchboard/core';
 import type { BoardView } from '../state/store-types';
 
-export type WipState = 'ok' | 'at' | 'over';
-
-export function wipState(count: number, limit: number | null): WipState {
-  if (limit === null) return 'ok';
-  if (count > limit) return 'over';
-  return count === limit ? 'at' : 'ok';
-}
+export { wipState, type WipState } from '@switchboard/core';
 
 export interface WipRefusal {
   column: Column;
@@ -31,7 +25,7 @@ export function wipRefusal(
   if (!column || column.wip_limit === null) return null;
   const tasks = view.tasksByColumn.get(columnId) ?? [];
   const count = tasks.filter((t) => t.id !== taskId).length;
-  return count >= column.wip_limit ? { column, limit: column.wip_limit } : null;
+  return wipLimitReached(count, column.wip_limit) ? { column, limit: column.wip_limit } : null;
 }
 
 export function refusalText(refusal: WipRefusal): string {

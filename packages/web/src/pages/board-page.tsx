@@ -13,11 +13,17 @@ import { isApiError } from '../api/http';
 import { BoardCanvas } from '../board/board-canvas';
 import { BoardContext, type BoardContextValue } from '../board/board-context';
 import { BoardHeader } from '../board/board-header';
+import { ActivityPanel } from '../board/activity-feed';
+import { ArchiveDialog } from '../board/archive-dialog';
 import { ConflictDialog } from '../board/conflict-dialog';
+import { FieldsDialog } from '../board/fields-dialog';
+import { LabelsDialog } from '../board/labels-dialog';
 import { TaskDialog } from '../board/task-dialog';
 import { matchesFilter, parseFilter } from '../lib/filter';
 import { useShortcut } from '../lib/shortcuts';
 import { Link, navigate, paths } from '../router';
+import { Attribution } from '../board/background-dialog';
+import { backgroundLook } from '../lib/board-background';
 import { BoardStore } from '../state/board-store';
 import { syncBoard } from '../state/board-sync';
 import { useBoardMeta, useBoardView } from '../state/use-store';
@@ -151,8 +157,13 @@ function LoadedBoard({
   const { toasts } = useServices();
   const [query, setQuery] = useState('');
   const deferredQuery = useDeferredValue(query);
-  const filter = useMemo(() => parseFilter(deferredQuery), [deferredQuery]);
+  const filter = useMemo(
+    () => parseFilter(deferredQuery, view.customFields),
+    [deferredQuery, view.customFields],
+  );
   const [composeColumnId, setComposeColumnId] = useState<number | null>(null);
+  const [panel, setPanel] = useState<'labels' | 'fields' | 'archived' | 'trash' | null>(null);
+  const [activityOpen, setActivityOpen] = useState(false);
   const filterRef = useRef<HTMLInputElement>(null);
   const boardId = store.boardId;
   const role = view.board.role;
@@ -201,10 +212,22 @@ function LoadedBoard({
       canManageColumns,
       viewerId: user.id,
       membersById: view.membersById,
+      labelsById: view.labelsById,
+      customFields: view.customFields,
       openTask: (id) => navigate(paths.task(boardId, id)),
       deleteTaskWithUndo,
     }),
-    [store, boardId, canWrite, canManageColumns, user.id, view.membersById, deleteTaskWithUndo],
+    [
+      store,
+      boardId,
+      canWrite,
+      canManageColumns,
+      user.id,
+      view.membersById,
+      view.labelsById,
+      view.customFields,
+      deleteTaskWithUndo,
+    ],
   );
 
   const matchCount = useMemo(() => {
@@ -228,9 +251,11 @@ function LoadedBoard({
   });
 
   const conflict = meta.conflicts[0];
+  const look = backgroundLook(view.board.background);
+  const photo = view.board.background?.kind === 'unsplash' ? view.board.background : null;
   return (
     <BoardContext.Provider value={context}>
-      <div className="board-page">
+      <div className={`board-page ${look.className}`} style={look.style}>
         {meta.accessLost && (
           <div className="banner banner-danger" role="alert">
             <Icon name="alert" />
@@ -268,18 +293,54 @@ function LoadedBoard({
           matchCount={matchCount}
           filterRef={filterRef}
           openMode={openMode}
+          activityOpen={activityOpen}
+          onOpenPanel={(p) => (p === 'activity' ? setActivityOpen((o) => !o) : setPanel(p))}
         />
-        {view.columns.length === 0 && !canManageColumns ? (
-          <div className="empty">
-            <BoardArt />
-            <h2>No columns yet</h2>
-          </div>
-        ) : (
-          <BoardCanvas
+        <div className={`board-body${activityOpen ? ' with-panel' : ''}`}>
+          {view.columns.length === 0 && !canManageColumns ? (
+            <div className="empty">
+              <BoardArt />
+              <h2>No columns yet</h2>
+            </div>
+          ) : (
+            <BoardCanvas
+              view={view}
+              filter={filter}
+              composeColumnId={composeColumnId}
+              onComposeEnd={() => setComposeColumnId(null)}
+            />
+          )}
+          {photo && (
+            <Attribution
+              className="board-photo-credit"
+              name={photo.photographer_name}
+              url={photo.photographer_url}
+            />
+          )}
+          {activityOpen && (
+            <ActivityPanel store={store} view={view} onClose={() => setActivityOpen(false)} />
+          )}
+        </div>
+        {(panel === 'archived' || panel === 'trash') && (
+          <ArchiveDialog
+            store={store}
             view={view}
-            filter={filter}
-            composeColumnId={composeColumnId}
-            onComposeEnd={() => setComposeColumnId(null)}
+            initialTab={panel}
+            onClose={() => setPanel(null)}
+          />
+        )}
+        {panel === 'labels' && (
+          <LabelsDialog
+            view={view}
+            canManage={can(role, 'label.manage') && writable}
+            onClose={() => setPanel(null)}
+          />
+        )}
+        {panel === 'fields' && (
+          <FieldsDialog
+            view={view}
+            canManage={can(role, 'field.manage') && writable}
+            onClose={() => setPanel(null)}
           />
         )}
         {taskId !== null && (

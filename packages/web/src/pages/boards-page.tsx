@@ -1,6 +1,7 @@
 import { type Board, can, createBoardSchema } from '@switchboard/core';
 import { useCallback, useEffect, useState } from 'react';
 import { errorText, fieldErrors } from '../api/error-text';
+import { backgroundPreview } from '../lib/board-background';
 import { colorSlot, relativeTime } from '../lib/format';
 import { zodFieldErrors } from '../lib/zod-errors';
 import { Link, navigate, paths } from '../router';
@@ -54,53 +55,61 @@ export function BoardsPage({ openMode }: { openMode: boolean }) {
   const active = boards.filter((b) => !b.archived).sort(byRecent);
   const archived = boards.filter((b) => b.archived).sort(byRecent);
 
-  const tile = (board: Board) => (
-    <li
-      key={board.id}
-      className={`board-tile${board.archived ? ' archived' : ''}`}
-      style={{ ['--tile-color' as string]: `var(--c${colorSlot(board.title)})` }}
-    >
-      <Link className="tile-link" to={paths.board(board.id)}>
-        {board.title}
-      </Link>
-      <div className="tile-meta">
-        {!openMode && (
-          <span className={`badge${board.role === 'owner' ? ' badge-accent' : ''}`}>
-            {board.role}
-          </span>
-        )}
-        <span>Updated {relativeTime(board.updated_at)}</span>
-      </div>
-      <Menu
-        label={`Actions for ${board.title}`}
-        items={[
-          {
-            label: 'Rename…',
-            icon: <Icon name="edit" />,
-            hidden: !can(board.role, 'board.rename') || board.archived,
-            onSelect: () => setRenaming(board),
-          },
-          {
-            label: board.archived ? 'Unarchive' : 'Archive',
-            icon: <Icon name="archive" />,
-            hidden: !can(board.role, 'board.archive'),
-            onSelect: () =>
-              void act(
-                () => api.updateBoard(board.id, { archived: !board.archived }, board.version),
-                board.archived ? `“${board.title}” is active again.` : `“${board.title}” archived.`,
-              ),
-          },
-          {
-            label: 'Delete…',
-            icon: <Icon name="trash" />,
-            danger: true,
-            hidden: !can(board.role, 'board.delete'),
-            onSelect: () => setDeleting(board),
-          },
-        ]}
-      />
-    </li>
-  );
+  const tile = (board: Board) => {
+    const preview = backgroundPreview(board.background);
+    return (
+      <li
+        key={board.id}
+        className={`board-tile${board.archived ? ' archived' : ''}${preview ? ' has-bg' : ''}`}
+        style={{
+          ['--tile-color' as string]: `var(--c${colorSlot(board.title)})`,
+          ...(preview ? { ['--tile-bg' as string]: preview } : {}),
+        }}
+      >
+        <Link className="tile-link" to={paths.board(board.id)}>
+          {board.title}
+        </Link>
+        <div className="tile-meta">
+          {!openMode && (
+            <span className={`badge${board.role === 'owner' ? ' badge-accent' : ''}`}>
+              {board.role}
+            </span>
+          )}
+          <span>Updated {relativeTime(board.updated_at)}</span>
+        </div>
+        <Menu
+          label={`Actions for ${board.title}`}
+          items={[
+            {
+              label: 'Rename…',
+              icon: <Icon name="edit" />,
+              hidden: !can(board.role, 'board.rename') || board.archived,
+              onSelect: () => setRenaming(board),
+            },
+            {
+              label: board.archived ? 'Unarchive' : 'Archive',
+              icon: <Icon name="archive" />,
+              hidden: !can(board.role, 'board.archive'),
+              onSelect: () =>
+                void act(
+                  () => api.updateBoard(board.id, { archived: !board.archived }, board.version),
+                  board.archived
+                    ? `“${board.title}” is active again.`
+                    : `“${board.title}” archived.`,
+                ),
+            },
+            {
+              label: 'Delete…',
+              icon: <Icon name="trash" />,
+              danger: true,
+              hidden: !can(board.role, 'board.delete'),
+              onSelect: () => setDeleting(board),
+            },
+          ]}
+        />
+      </li>
+    );
+  };
 
   return (
     <main className="page" id="main">

@@ -21,6 +21,7 @@ import {
   type BoardView,
   realScheduler,
   type Scheduler,
+  type StoreEvent,
   type SyncStats,
 } from './store-types';
 import { buildTaskIndex, type TaskIndex } from './task-index';
@@ -31,6 +32,7 @@ export type {
   BoardView,
   Conflict,
   Scheduler,
+  StoreEvent,
   StoreNotice,
   SyncStats,
 } from './store-types';
@@ -67,6 +69,7 @@ export class BoardStore {
   private readonly outbox: Outbox;
   private meta: BoardMeta;
   private readonly listeners = new Set<Listener>();
+  private readonly eventListeners = new Set<(e: StoreEvent) => void>();
   private notifyPending = false;
   private readonly options: BoardStoreOptions;
   private readonly scheduler: Scheduler;
@@ -129,6 +132,17 @@ export class BoardStore {
     return () => this.listeners.delete(listener);
   };
 
+  /**
+   * Hears every event applied to the confirmed state, exactly once and in seq
+   * order (duplicates and replays were dropped before), and `reset` after a
+   * snapshot. Panels with data of their own (comments, checklists, activity)
+   * apply events from here, never from the socket directly.
+   */
+  onEvent = (listener: (e: StoreEvent) => void): (() => void) => {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  };
+
   // ------------------------------------------------------- server → client
 
   /** One event from the socket or a REST page. */
@@ -168,6 +182,7 @@ export class BoardStore {
     this.index = buildTaskIndex(detail.tasks);
     for (const [s] of this.buffered) if (s <= seq) this.buffered.delete(s);
     this.bumpStat('snapshots');
+    this.emit({ kind: 'reset' });
     this.outbox.snapshotTaken(requestedAt);
     this.drainBuffer();
     this.settle();
@@ -291,6 +306,18 @@ export class BoardStore {
     return { undo: cancel };
   }
 
+  /** Takes the card off the board now; it is listed under Archived until restored. */
+  archiveTask(taskId: number): void {
+    const snapshot = this.getView().tasks[taskId];
+    if (!snapshot) return;
+    this.outbox.enqueue({ kind: 'task.archive', taskId, snapshot });
+  }
+
+  /** Ticks the n-th `- [ ]` box of the card's description. */
+  tickTaskItem(taskId: number, index: number, checked: boolean, baseVersion?: number): void {
+    this.outbox.enqueue({ kind: 'task.tickItem', taskId, index, checked, baseVersion });
+  }
+
   createColumn(title: string, wipLimit: number | null = null): number {
     const tempId = this.nextTempId--;
     this.outbox.enqueue({ kind: 'column.create', tempId, title, wipLimit });
@@ -360,6 +387,7 @@ export class BoardStore {
     if (this.subscribedCheck !== null) this.scheduler.clearTimeout(this.subscribedCheck);
     if (this.catchUpRetry !== null) this.scheduler.clearTimeout(this.catchUpRetry);
     this.listeners.clear();
+    this.eventListeners.clear();
   }
 
   // -------------------------------------------------------------- internals
@@ -373,6 +401,18 @@ export class BoardStore {
     if (step.goneColumn !== undefined) this.goneColumns.add(step.goneColumn);
     if (step.accessLost) this.meta = { ...this.meta, accessLost: step.accessLost };
     this.stats.applied++;
+    this.emit({ kind: 'event', event });
+  }
+
+  private emit(e: StoreEvent): void {
+    for (const listener of [...this.eventListeners]) {
+      try {
+        listener(e);
+      } catch (error) {
+        // A panel's bug must not stop the board from applying the next events.
+        console.error(error);
+      }
+    }
   }
 
   private drainBuffer(): void {

@@ -1,4 +1,11 @@
-import { type BoardState, type Column, compareRanks, type Member } from '@switchboard/core';
+import {
+  type BoardState,
+  type Column,
+  compareRanks,
+  type CustomField,
+  type Label,
+  type Member,
+} from '@switchboard/core';
 import { BoardDraft } from './draft';
 import { type Op, type OpBody, specOf } from './ops/op-table';
 import type { BoardView } from './store-types';
@@ -14,6 +21,8 @@ const NO_IDS: ReadonlySet<number> = new Set();
 export class ViewBuilder {
   private columnsCache: { source: BoardState['columns']; list: Column[] } | null = null;
   private membersCache: { source: BoardState['members']; list: Member[] } | null = null;
+  private labelsCache: { source: BoardState['labels']; list: Label[] } | null = null;
+  private fieldsCache: { source: BoardState['customFields']; list: CustomField[] } | null = null;
 
   build(
     confirmed: BoardState,
@@ -30,7 +39,14 @@ export class ViewBuilder {
     let pendingTaskIds: ReadonlySet<number> = NO_IDS;
     if (ops.length > 0) {
       const pending = new Set<number>();
-      const draft = new BoardDraft({ board, tasks, columns, members: c.members, index });
+      const draft = new BoardDraft({
+        board,
+        tasks,
+        columns,
+        members: c.members,
+        labels: c.labels,
+        index,
+      });
       for (const op of ops) {
         const spec = specOf(op);
         spec.apply(draft, op);
@@ -55,6 +71,18 @@ export class ViewBuilder {
         list: Object.values(c.members).sort((a, b) => a.username.localeCompare(b.username)),
       };
     }
+    if (this.labelsCache?.source !== c.labels) {
+      this.labelsCache = {
+        source: c.labels,
+        list: Object.values(c.labels).sort((a, b) => a.name.localeCompare(b.name)),
+      };
+    }
+    if (this.fieldsCache?.source !== c.customFields) {
+      this.fieldsCache = {
+        source: c.customFields,
+        list: Object.values(c.customFields).sort((a, b) => a.id - b.id),
+      };
+    }
     return {
       board,
       columns: columnList,
@@ -62,6 +90,10 @@ export class ViewBuilder {
       tasks,
       members: this.membersCache.list,
       membersById: c.members,
+      labels: this.labelsCache.list,
+      labelsById: c.labels,
+      customFields: this.fieldsCache.list,
+      customFieldsById: c.customFields,
       seq: c.seq,
       deleted: c.deleted,
       pendingTaskIds,

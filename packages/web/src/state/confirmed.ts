@@ -1,19 +1,59 @@
-import { applyBoardEvent, type BoardEvent, type BoardState } from '@switchboard/core';
-import { replaceInIndex, type TaskIndex, withoutColumn } from './task-index';
+import {
+  applyBoardEvent,
+  type BoardEvent,
+  type BoardState,
+  eventTaskId,
+  type Task,
+} from '@switchboard/core';
+import { buildTaskIndex, replaceInIndex, type TaskIndex, withoutColumn } from './task-index';
 
 export interface ConfirmedStep {
   state: BoardState;
   index: TaskIndex;
-  /** A task or column the event deleted (tombstones for settling ops). */
+  /** A task or column the event took off the board (tombstones for settling ops). */
   goneTask?: number;
   goneColumn?: number;
   /** Set when the event takes the board away from the viewer. */
   accessLost?: string;
 }
 
+/** Above this many changed cards one rebuild is cheaper than copying groups card by card. */
+const REBUILD_AT = 64;
+
+/** Events that may change many cards at once (renames, deletions of labels and fields). */
+function touchesMany(event: BoardEvent): boolean {
+  return (
+    event.type.startsWith('column.') ||
+    event.type.startsWith('label.') ||
+    event.type.startsWith('custom_field.')
+  );
+}
+
+/** The column index after `before` became `after` (only the cards that changed are touched). */
+function reindex(
+  index: TaskIndex,
+  before: Readonly<Record<number, Task>>,
+  after: Readonly<Record<number, Task>>,
+  event: BoardEvent,
+): TaskIndex {
+  const one = touchesMany(event) ? null : eventTaskId(event);
+  if (one !== null) return replaceInIndex(index, before[one], after[one]);
+  const changed: number[] = [];
+  for (const key of Object.keys(before)) {
+    const id = Number(key);
+    if (before[id] !== after[id]) changed.push(id);
+  }
+  for (const key of Object.keys(after)) if (!(key in before)) changed.push(Number(key));
+  if (changed.length > REBUILD_AT) return buildTaskIndex(Object.values(after));
+  let out = index;
+  for (const id of changed) out = replaceInIndex(out, before[id], after[id]);
+  return out;
+}
+
 /**
- * Applies one in-order event with core's applyBoardEvent, and keeps the
- * per-column index in step by touching only the tasks the event names.
+ * Applies one in-order event with core's applyBoardEvent (which knows every
+ * event type), and keeps the per-column index in step with the cards it
+ * changed. Called exactly once per seq (the store judges the sequence first).
  */
 export function applyConfirmedEvent(
   state: BoardState,
@@ -22,39 +62,26 @@ export function applyConfirmedEvent(
   viewerId: number,
 ): ConfirmedStep {
   const next = applyBoardEvent(state, event, viewerId);
+  let nextIndex =
+    next.tasks === state.tasks ? index : reindex(index, state.tasks, next.tasks, event);
   switch (event.type) {
-    case 'task.created':
-    case 'task.updated':
-    case 'task.moved': {
-      const task = event.payload.task;
-      return { state: next, index: replaceInIndex(index, state.tasks[task.id], task) };
-    }
-    case 'task.deleted': {
-      const id = event.payload.task.id;
-      return {
-        state: next,
-        index: replaceInIndex(index, state.tasks[id], undefined),
-        goneTask: id,
-      };
-    }
-    case 'column.deleted': {
-      let nextIndex = index;
-      for (const task of event.payload.moved_tasks) {
-        nextIndex = replaceInIndex(nextIndex, state.tasks[task.id], task);
-      }
-      return {
-        state: next,
-        index: withoutColumn(nextIndex, event.payload.column.id),
-        goneColumn: event.payload.column.id,
-      };
-    }
+    case 'task.deleted':
+    case 'task.archived':
+    case 'task.moved_out':
+      return { state: next, index: nextIndex, goneTask: event.payload.task.id };
+    case 'task.purged':
+      return { state: next, index: nextIndex, goneTask: event.payload.task_id };
+    case 'column.deleted':
+    case 'column.archived':
+      nextIndex = withoutColumn(nextIndex, event.payload.column.id);
+      return { state: next, index: nextIndex, goneColumn: event.payload.column.id };
     case 'member.removed':
       return event.payload.member.user_id === viewerId
-        ? { state: next, index, accessLost: 'You were removed from this board.' }
-        : { state: next, index };
+        ? { state: next, index: nextIndex, accessLost: 'You were removed from this board.' }
+        : { state: next, index: nextIndex };
     case 'board.deleted':
-      return { state: next, index, accessLost: 'This board was deleted.' };
+      return { state: next, index: nextIndex, accessLost: 'This board was deleted.' };
     default:
-      return { state: next, index };
+      return { state: next, index: nextIndex };
   }
 }

@@ -1,4 +1,4 @@
-import type { Board, Column, Member, Task } from '@switchboard/core';
+import type { Board, Column, Label, Member, Task } from '@switchboard/core';
 import { compareRanks, rankBetween } from '@switchboard/core';
 import { replaceInIndex, type TaskIndex, withoutColumn } from './task-index';
 
@@ -12,6 +12,8 @@ export class BoardDraft {
   tasks: Readonly<Record<number, Task>>;
   columns: Readonly<Record<number, Column>>;
   members: Readonly<Record<number, Member>>;
+  /** Read-only here: labels change only by events. */
+  labels: Readonly<Record<number, Label>>;
   index: TaskIndex;
   private tasksOwned = false;
   private columnsOwned = false;
@@ -21,12 +23,14 @@ export class BoardDraft {
     tasks: Readonly<Record<number, Task>>;
     columns: Readonly<Record<number, Column>>;
     members: Readonly<Record<number, Member>>;
+    labels?: Readonly<Record<number, Label>>;
     index: TaskIndex;
   }) {
     this.board = source.board;
     this.tasks = source.tasks;
     this.columns = source.columns;
     this.members = source.members;
+    this.labels = source.labels ?? {};
     this.index = source.index;
   }
 

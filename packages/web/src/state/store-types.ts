@@ -1,4 +1,13 @@
-import type { Board, Column, Member, PresenceViewer, Task } from '@switchboard/core';
+import type {
+  Board,
+  BoardEvent,
+  Column,
+  CustomField,
+  Label,
+  Member,
+  PresenceViewer,
+  Task,
+} from '@switchboard/core';
 import type { OpBody } from './ops/op-table';
 import type { BoardTransport } from './transport';
 
@@ -12,6 +21,12 @@ export interface BoardView {
   tasks: Readonly<Record<number, Task>>;
   members: readonly Member[];
   membersById: Readonly<Record<number, Member>>;
+  /** The board's label set, by name. */
+  labels: readonly Label[];
+  labelsById: Readonly<Record<number, Label>>;
+  /** The board's custom fields, in creation order. */
+  customFields: readonly CustomField[];
+  customFieldsById: Readonly<Record<number, CustomField>>;
   seq: number;
   deleted: boolean;
   /** Tasks with a change the server has not confirmed yet. */
@@ -82,3 +97,11 @@ export interface BoardStoreOptions {
   /** How long a deleted task stays restorable before the DELETE is sent. */
   undoWindowMs?: number;
 }
+
+/**
+ * What panels that hold more than the board (a card's comments, checklists,
+ * history; the board activity) hear from the store: every confirmed event
+ * once, in seq order, or `reset` when a snapshot replaced the state (events
+ * may have been skipped: reload).
+ */
+export type StoreEvent = { kind: 'event'; event: BoardEvent } | { kind: 'reset' };

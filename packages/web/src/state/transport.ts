@@ -15,6 +15,7 @@ export interface BoardTransport {
   createTask(input: CreateTaskInput): Promise<Task>;
   updateTask(id: number, patch: UpdateTaskInput, ifMatch?: number): Promise<Task>;
   deleteTask(id: number, keepalive: boolean): Promise<void>;
+  tickTaskItem(id: number, index: number, checked: boolean, ifMatch?: number): Promise<Task>;
   createColumn(boardId: number, input: CreateColumnInput): Promise<Column>;
   updateColumn(
     boardId: number,

@@ -63,6 +63,8 @@ export function Dialog({
       aria-labelledby={ariaLabel ? undefined : titleId}
       aria-label={ariaLabel}
       onCancel={(event) => {
+        // React passes a nested dialog's Escape up its tree: only the dialog it was for closes.
+        if (event.target !== ref.current) return;
         event.preventDefault();
         onCloseRef.current();
       }}

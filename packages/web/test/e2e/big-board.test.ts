@@ -82,6 +82,53 @@ beforeAll(async () => {
         params,
       );
     }
+    // The card face's new chips (issue 13): every third card has comments, checklist
+    // progress, two custom-field values and a due date, as in the API's cards bench.
+    const { rows: fieldRows } = await client.query<{ id: number }>(
+      `INSERT INTO custom_fields (board_id, name, type, options) VALUES
+         ($1, 'Points', 'number', '[]'),
+         ($1, 'Priority', 'single_select', '[{"id":"1","name":"High","color":"red"},{"id":"2","name":"Low","color":null}]')
+       RETURNING id`,
+      [board.id],
+    );
+    const [points, priority] = fieldRows.map((r) => String(r.id));
+    await client.query(
+      `UPDATE tasks SET comment_count = 1 + id % 7, checklist_done = id % 4, checklist_total = 4,
+         custom_fields = jsonb_build_object($2::text, id % 13, $3::text, CASE WHEN id % 2 = 0 THEN '1' ELSE '2' END),
+         due_date = current_date + (id % 5 - 2)::int, due_at = (current_date + (id % 5 - 2)::int + 1)::timestamptz
+       WHERE board_id = $1 AND id % 3 = 0`,
+      [board.id, points, priority],
+    );
+    // Covers (issue 14): every tenth card, each with an image attachment of its own whose
+    // thumbnail is a real WebP (drawn by the browser: 640 × 360, like the API makes them).
+    const scratch = await browser.newPage();
+    const webp = Buffer.from(
+      await scratch.evaluate(() => {
+        const canvas = document.createElement('canvas');
+        canvas.width = 640;
+        canvas.height = 360;
+        const ctx = canvas.getContext('2d')!;
+        const g = ctx.createLinearGradient(0, 0, 640, 360);
+        g.addColorStop(0, '#4f46e5');
+        g.addColorStop(1, '#0ea5e9');
+        ctx.fillStyle = g;
+        ctx.fillRect(0, 0, 640, 360);
+        return canvas.toDataURL('image/webp', 0.76).split(',')[1]!;
+      }),
+      'base64',
+    );
+    await scratch.close();
+    await client.query(
+      `WITH covered AS (SELECT id FROM tasks WHERE board_id = $1 AND id % 10 = 1),
+       files AS (
+         INSERT INTO attachments (board_id, task_id, name, content_type, size, sha256, chunk_size,
+           width, height, thumbnail, complete, uploaded_by)
+         SELECT $1, id, 'cover.png', 'image/png', 1, 'bench', 262144, 1280, 720, $2, true, $3
+         FROM covered RETURNING id, task_id)
+       UPDATE tasks SET cover_attachment_id = files.id, attachment_count = 1
+       FROM files WHERE tasks.id = files.task_id`,
+      [board.id, webp, account.id],
+    );
   } finally {
     await client.end();
   }
@@ -142,6 +189,32 @@ describe.skipIf(!browserTestsEnabled)('a board with 5 000 tasks', () => {
     };
     console.log('5 000-task board render:', JSON.stringify(results.render));
 
+    // The same board without its covers, measured now, for a ratio on the same machine state.
+    const client = new pg.Client({ connectionString: stack.databaseUrl });
+    await client.connect();
+    try {
+      await client.query(
+        `UPDATE tasks SET cover_attachment_id = NULL WHERE board_id = $1 AND cover_attachment_id IS NOT NULL`,
+        [board.id],
+      );
+      const plain: Timing[] = [];
+      for (let i = 0; i < 4; i++) plain.push(await loadBoard());
+      const withCovers = results.render as { median_data_to_paint_ms: number };
+      const without = Math.round(median(plain.slice(1).map((r) => r.dataToPaint)));
+      results.without_covers = { median_data_to_paint_ms: without };
+      console.log(
+        `covers on 500 of 5 000 cards: data to paint ${withCovers.median_data_to_paint_ms} ms, without ${without} ms`,
+      );
+    } finally {
+      await client.query(
+        `UPDATE tasks SET cover_attachment_id = a.id FROM attachments a
+         WHERE a.task_id = tasks.id AND tasks.board_id = $1`,
+        [board.id],
+      );
+      await client.end();
+    }
+    await loadBoard();
+
     // Every column shows its count; only the visible cards are in the DOM.
     for (const title of COLUMNS) {
       await expect
@@ -150,6 +223,13 @@ describe.skipIf(!browserTestsEnabled)('a board with 5 000 tasks', () => {
     }
     const cardsInDom = await page.locator('.card').count();
     results.cards_in_dom = cardsInDom;
+    // Covers are on, and the visible ones load.
+    const covers = page.locator('.card-cover img');
+    results.covers_in_dom = await covers.count();
+    expect(results.covers_in_dom).toBeGreaterThan(0);
+    await expect
+      .poll(() => covers.first().evaluate((img: HTMLImageElement) => img.naturalWidth))
+      .toBe(640);
     expect(cardsInDom).toBeGreaterThan(10);
     expect(cardsInDom).toBeLessThan(400);
     mkdirSync(resultsDir, { recursive: true });

@@ -180,8 +180,10 @@ describe.skipIf(!browserTestsEnabled)('board flow', () => {
       await page.evaluate(() => (window as unknown as { __xss?: number }).__xss),
     ).toBeUndefined();
 
-    await dialog.getByLabel('Labels').fill('bug');
+    // A label typed on the card is created on the board and switched on here.
+    await dialog.getByLabel('New label').fill('bug');
     await page.keyboard.press('Enter');
+    await dialog.getByRole('button', { name: 'bug', pressed: true }).waitFor();
     await dialog.getByRole('button', { name: account.username }).click();
     await expect
       .poll(async () => {

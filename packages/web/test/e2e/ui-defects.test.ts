@@ -198,7 +198,7 @@ describe.skipIf(!browserTestsEnabled)('web app defects (issue 10, items 15–21)
     await admin.close();
   }, 60_000);
 
-  it('21: Markdown task lists keep their (read-only) check boxes; nothing else gets through', async () => {
+  it('21: Markdown task lists keep their check boxes (tickable by writers, issue 13); nothing else gets through', async () => {
     await openBoard();
     await card('Sketch the flow').locator('.card-link').click();
     const dialog = page.getByRole('dialog');
@@ -229,11 +229,14 @@ describe.skipIf(!browserTestsEnabled)('web app defects (issue 10, items 15–21)
     );
     expect(described.map((d) => d.type)).toEqual(['checkbox', 'checkbox', 'checkbox']);
     expect(described.map((d) => d.checked)).toEqual([true, false, false]);
-    expect(described.every((d) => d.disabled)).toBe(true);
+    // The two task-list boxes are live for a writer; the raw HTML one stays read-only.
+    expect(described.map((d) => d.disabled)).toEqual([false, false, true]);
     for (const d of described) {
-      expect(d.attributes.every((a) => ['checked', 'class', 'disabled', 'type'].includes(a))).toBe(
-        true,
-      );
+      expect(
+        d.attributes.every((a) =>
+          ['aria-label', 'checked', 'class', 'disabled', 'type'].includes(a),
+        ),
+      ).toBe(true);
     }
     await dialog.locator('.markdown li', { hasText: 'Review it' }).waitFor();
     expect(

@@ -51,6 +51,8 @@ export function task(id: number, columnId: number, position: string, extra: Part
     custom_fields: {},
     comment_count: 0,
     checklist: { done: 0, total: 0 },
+    attachment_count: 0,
+    cover: null,
     archived_at: null,
     created_by: ME,
     created_at: at,
@@ -72,6 +74,7 @@ export function detail(overrides: Partial<BoardDetail> = {}): BoardDetail {
     id: BOARD_ID,
     title: 'Board',
     archived: false,
+    background: null,
     created_by: ME,
     created_at: at,
     updated_at: at,
@@ -139,6 +142,8 @@ export class FakeTransport implements BoardTransport {
   updateTask = (id: number, patch: unknown, ifMatch?: number) =>
     this.call<Task>('updateTask', [id, patch, ifMatch]);
   deleteTask = (id: number, keepalive: boolean) => this.call<void>('deleteTask', [id, keepalive]);
+  tickTaskItem = (id: number, index: number, checked: boolean, ifMatch?: number) =>
+    this.call<Task>('tickTaskItem', [id, index, checked, ifMatch]);
   createColumn = (boardId: number, input: unknown) =>
     this.call<Column>('createColumn', [boardId, input]);
   updateColumn = (boardId: number, columnId: number, patch: unknown, ifMatch?: number) =>

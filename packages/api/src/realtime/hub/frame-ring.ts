@@ -13,6 +13,8 @@ export interface RingEntry {
   seed: SeedTaskEvent | undefined;
   flat: EventFrame | undefined;
   effect: AccessEffect | undefined;
+  /** When the event was committed (ms since the epoch), for the delivery-lag metric. */
+  committedAt: number;
 }
 
 /** An event as the channel sends it: framed once per board, whoever the watchers are. */
@@ -24,6 +26,7 @@ export function ringEntry(wire: WireEvent): RingEntry {
     seed,
     flat: seed ? flatFrame(seed) : undefined,
     effect: accessEffectOf(wire.event),
+    committedAt: Date.parse(wire.event.created_at),
   };
 }
 

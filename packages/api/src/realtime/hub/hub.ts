@@ -37,6 +37,8 @@ export interface HubStats {
   eventsCarried: number;
   /** Reads of the log (hints, gaps, catch-ups). */
   logReads: number;
+  /** Live frames written to subscribers. */
+  delivered: number;
 }
 
 /**
@@ -59,7 +61,8 @@ export class Hub implements BusSink {
   private readonly channelEnv: ChannelEnv;
   private readonly subscribeEnv: SubscribeEnv;
   private stopped = false;
-  private counters = { signals: 0, eventsCarried: 0, logReads: 0 };
+  private counters = { signals: 0, eventsCarried: 0, logReads: 0, delivered: 0 };
+  private deliveryObserver: ((count: number, lagMs: number) => void) | undefined;
 
   constructor(private readonly deps: HubDeps) {
     const { db, options, log } = deps;
@@ -124,6 +127,11 @@ export class Hub implements BusSink {
 
   start(): void {
     this.presence.start();
+  }
+
+  /** Told of every event fanned out here: how many subscribers got it, and its age. */
+  observeDeliveries(observer: (count: number, lagMs: number) => void): void {
+    this.deliveryObserver = observer;
   }
 
   stats(): HubStats {
@@ -318,6 +326,10 @@ export class Hub implements BusSink {
   }
 
   private afterDispatch(channel: BoardChannel, entry: RingEntry, delivered: number): void {
+    if (delivered > 0) {
+      this.counters.delivered += delivered;
+      this.deliveryObserver?.(delivered, Date.now() - entry.committedAt);
+    }
     if (entry.seed && this.deps.log.enabled('info'))
       logReceived(this.deps.log, entry.seed, delivered);
     const effect = entry.effect;

@@ -30,6 +30,8 @@ export class Sockets implements ConnectionHost {
   readonly rate: { perSecond: number; burst: number };
   /** Decided on the first socket (see raw-write.ts). */
   rawWrites = false;
+  /** Connections closed as slow consumers since start (metrics). */
+  slowConsumers = 0;
   private rawWritesChecked = false;
   private nextId = 1;
   private accepting = true;
@@ -63,6 +65,7 @@ export class Sockets implements ConnectionHost {
 
   slowConsumer(conn: Connection): void {
     if (conn.closing) return;
+    this.slowConsumers += 1;
     this.env.log.info(`closing slow consumer ${conn.id} (${conn.ws.bufferedAmount} bytes waiting)`);
     // Out of the fan-out loop right away; the close itself happens after it.
     conn.markClosing();

@@ -1,10 +1,11 @@
-import type { Board } from '@switchboard/core';
+import type { Board, BoardBackgroundInput } from '@switchboard/core';
 import { definedOnly, versionOf } from './op-helpers';
 import type { OpKindSpec } from './op-spec';
 
 export type BoardPatch = {
   title?: string;
   archived?: boolean;
+  background?: BoardBackgroundInput;
 };
 
 export interface BoardUpdateOp {
@@ -20,7 +21,12 @@ export const boardUpdate: OpKindSpec<BoardUpdateOp> = {
   target: () => ({ of: 'board', id: 0 }),
   apply(draft, op) {
     if (!op.result) {
-      draft.board = { ...draft.board, ...definedOnly(op.patch) };
+      // A photo shows when the server has fetched its details; a colour or gradient at once.
+      const { background, ...rest } = op.patch;
+      draft.board = { ...draft.board, ...definedOnly(rest) };
+      if (background !== undefined && background?.kind !== 'unsplash') {
+        draft.board.background = background;
+      }
     } else if (draft.board.version < op.result.version) {
       // The answer has no role or seq of the viewer: keep those.
       draft.board = { ...op.result, role: draft.board.role, seq: draft.board.seq };

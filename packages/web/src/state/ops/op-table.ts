@@ -13,13 +13,17 @@ import {
 } from './column-ops';
 import type { Confirmed, OpKindSpec, OpResult, OpTarget, RefRole, Tombstones } from './op-spec';
 import {
+  type TaskArchiveOp,
   type TaskCreateOp,
   type TaskDeleteOp,
   type TaskMoveOp,
+  type TaskTickItemOp,
   type TaskUpdateOp,
+  taskArchive,
   taskCreate,
   taskDelete,
   taskMove,
+  taskTickItem,
   taskUpdate,
 } from './task-ops';
 
@@ -37,6 +41,8 @@ export type OpBody =
   | TaskUpdateOp
   | TaskMoveOp
   | TaskDeleteOp
+  | TaskArchiveOp
+  | TaskTickItemOp
   | ColumnCreateOp
   | ColumnUpdateOp
   | ColumnMoveOp
@@ -50,6 +56,8 @@ const opKinds: { readonly [K in OpKind]: OpKindSpec<Extract<OpBody, { kind: K }>
   'task.update': taskUpdate,
   'task.move': taskMove,
   'task.delete': taskDelete,
+  'task.archive': taskArchive,
+  'task.tickItem': taskTickItem,
   'column.create': columnCreate,
   'column.update': columnUpdate,
   'column.move': columnMove,

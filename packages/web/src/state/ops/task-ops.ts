@@ -1,4 +1,5 @@
-import type { Task, UpdateTaskInput } from '@switchboard/core';
+import { dueInstant, setTaskListItem, type Task, type UpdateTaskInput } from '@switchboard/core';
+import type { BoardDraft } from '../draft';
 import {
   createSettled,
   definedOnly,
@@ -13,8 +14,57 @@ import { columnRef, type OpKindSpec, taskNeighbour, taskRef } from './op-spec';
 
 export type TaskPatch = Pick<
   UpdateTaskInput,
-  'title' | 'description' | 'completed' | 'assignee_ids' | 'labels' | 'due_at'
+  | 'title'
+  | 'description'
+  | 'completed'
+  | 'assignee_ids'
+  | 'labels'
+  | 'label_ids'
+  | 'due_at'
+  | 'due'
+  | 'start_date'
+  | 'custom_fields'
 >;
+
+/** The task as it shows before the server answers: derived fields follow the patch. */
+export function patchedTask(draft: BoardDraft, task: Task, patch: TaskPatch): Task {
+  const next: Task = { ...task, ...(definedOnly(patch) as Partial<Task>) };
+  if (patch.label_ids) {
+    next.labels = patch.label_ids.flatMap((id) => {
+      const label = draft.labels[id];
+      return label ? [label.name] : [];
+    });
+  }
+  if (patch.due !== undefined) {
+    next.due = patch.due
+      ? {
+          date: patch.due.date,
+          time: patch.due.time ?? null,
+          time_zone: patch.due.time_zone ?? null,
+        }
+      : null;
+    try {
+      next.due_at = patch.due
+        ? dueInstant({
+            date: patch.due.date,
+            time: patch.due.time ?? null,
+            time_zone: patch.due.time_zone ?? null,
+          })
+        : null;
+    } catch {
+      // The server will say what is wrong with it.
+    }
+  }
+  if (patch.custom_fields) {
+    const values = { ...task.custom_fields };
+    for (const [key, value] of Object.entries(patch.custom_fields)) {
+      if (value === null || value === false || value === '') delete values[key];
+      else values[key] = value;
+    }
+    next.custom_fields = values;
+  }
+  return next;
+}
 
 export interface NewTaskFields {
   title: string;
@@ -88,6 +138,8 @@ export const taskCreate: OpKindSpec<TaskCreateOp> = {
       custom_fields: {},
       comment_count: 0,
       checklist: { done: 0, total: 0 },
+      attachment_count: 0,
+      cover: null,
       archived_at: null,
       created_by: op.createdBy,
       created_at: nowIso(),
@@ -115,7 +167,7 @@ export const taskUpdate: OpKindSpec<TaskUpdateOp> = {
     const task = draft.tasks[op.taskId];
     if (!task) return;
     if (op.result) putIfNewer(task, op.result, (t) => draft.putTask(t));
-    else draft.putTask({ ...task, ...definedOnly(op.patch) });
+    else draft.putTask(patchedTask(draft, task, op.patch));
   },
   send: (t, _boardId, op, base) => t.updateTask(op.taskId, op.patch, base),
   settled: (op, confirmed) => versionSettled('tasks', op.taskId, op.result, confirmed),
@@ -169,4 +221,62 @@ export const taskDelete: OpKindSpec<TaskDeleteOp> = {
   settled: (op, confirmed, gone) => deleteSettled('tasks', op.taskId, confirmed, gone),
   deletes: true,
   sendOnUnload: (t, op) => t.deleteTask(op.taskId, true),
+};
+
+export interface TaskArchiveOp {
+  kind: 'task.archive';
+  taskId: number;
+  /** The task as it was, for messages. */
+  snapshot: Task;
+}
+
+/** Archiving takes the card off the board at once; task.archived settles it. */
+export const taskArchive: OpKindSpec<TaskArchiveOp> = {
+  label: 'archive the task',
+  refs: { taskId: taskRef },
+  target: (op) => ({ of: 'task', id: op.taskId }),
+  apply: (draft, op) => draft.removeTask(op.taskId),
+  async send(t, _boardId, op) {
+    await t.updateTask(op.taskId, { archived: true });
+    return undefined;
+  },
+  settled: (op, confirmed, gone) => deleteSettled('tasks', op.taskId, confirmed, gone),
+  deletes: true,
+};
+
+export interface TaskTickItemOp {
+  kind: 'task.tickItem';
+  taskId: number;
+  /** The n-th task-list box of the description, from 0 in document order. */
+  index: number;
+  checked: boolean;
+  baseVersion?: number;
+  result?: Task;
+}
+
+/** Ticks a `- [ ]` box of the description (the server edits the text under the board lock). */
+export const taskTickItem: OpKindSpec<TaskTickItemOp> = {
+  label: 'tick the item',
+  refs: { taskId: taskRef },
+  target: (op) => ({ of: 'task', id: op.taskId }),
+  apply(draft, op) {
+    const task = draft.tasks[op.taskId];
+    if (!task) return;
+    if (op.result) {
+      putIfNewer(task, op.result, (t) => draft.putTask(t));
+      return;
+    }
+    const description = setTaskListItem(task.description, op.index, op.checked);
+    if (description !== task.description) draft.putTask({ ...task, description });
+  },
+  send: (t, _boardId, op, base) => t.tickTaskItem(op.taskId, op.index, op.checked, base),
+  settled: (op, confirmed) => versionSettled('tasks', op.taskId, op.result, confirmed),
+  baseVersion: (op) => op.baseVersion,
+  bumpsVersion: true,
+  pendingTask: (op) => op.taskId,
+  conflict: (op, current) => ({
+    mine: { description: `${op.checked ? 'tick' : 'untick'} item ${op.index + 1}` },
+    theirs: current as Task,
+    keepMine: { ...op, result: undefined, baseVersion: versionOf(current) },
+  }),
 };

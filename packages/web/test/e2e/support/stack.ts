@@ -18,7 +18,12 @@ export interface E2EStack {
 }
 
 export async function startE2EStack(
-  options: { instances?: number; authMode?: 'accounts' | 'open' } = {},
+  options: {
+    instances?: number;
+    authMode?: 'accounts' | 'open';
+    /** More environment for the stack (e.g. UNSPLASH_API_URL of a local stand-in). */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<E2EStack> {
   await ensureWebBuild();
   const database = await createTestDatabase('web_e2e');
@@ -31,6 +36,7 @@ export async function startE2EStack(
         AUTH_MODE: options.authMode ?? 'accounts',
         // Tests fire requests faster than a person; the proxy's per-IP limit is not under test.
         RATE_LIMIT_PER_MINUTE: '0',
+        ...options.env,
       },
     });
   } catch (error) {
