@@ -60,7 +60,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           const id = environ
             .find((e) => e.startsWith('INSTANCE_ID='))
             ?.slice('INSTANCE_ID='.length);
-          if (id) pids.set(id, pid);
+          // The instance's own children (tsx's esbuild service when run from the
+          // sources) inherit INSTANCE_ID; the instance is the topmost one, which
+          // comes first in this breadth-first walk.
+          if (id && !pids.has(id)) pids.set(id, pid);
         } catch {
           // exited meanwhile
         }
