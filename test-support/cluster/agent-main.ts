@@ -21,6 +21,7 @@ async function main(): Promise<void> {
           proxies: plan.proxies,
           boards: plan.boards,
           writers: plan.writers,
+          ...(plan.pauseMs !== undefined ? { pauseMs: plan.pauseMs } : {}),
         });
         writers.start();
         send({ type: 'started' });

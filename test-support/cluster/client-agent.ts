@@ -16,6 +16,8 @@ export interface LoadPlan {
   boards: number[];
   writers: number;
   watchersPerBoard: number;
+  /** Pause between one writer's writes (ms); 0 for saturation runs. Default 25. */
+  pauseMs?: number;
 }
 
 export type ToAgent =

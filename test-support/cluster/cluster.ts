@@ -26,6 +26,12 @@ export interface ClusterOptions {
   natsNodes?: 1 | 3;
   prefix?: string;
   log?: (line: string) => void;
+  /**
+   * false: no fault relays; every host reaches the next one straight over the
+   * bridge (scale runs, where one relay process carrying every byte would be
+   * the bottleneck). Scenarios that break links need them (the default).
+   */
+  relays?: boolean;
   /** Runs once the database and NATS are up, before the first API starts. */
   beforeApis?: (cluster: Cluster) => Promise<void>;
 }
@@ -34,7 +40,8 @@ export interface ApiHost {
   id: string;
   host: NetHost;
   process: HostProcess | undefined;
-  dbRelay: FaultRelay;
+  /** Undefined when the cluster runs without relays. */
+  dbRelay: FaultRelay | undefined;
   busRelay: FaultRelay | undefined;
 }
 
@@ -42,7 +49,7 @@ export interface ProxyHost {
   id: string;
   host: NetHost;
   process: HostProcess | undefined;
-  /** One relay per API backend, in API order. */
+  /** One relay per API backend, in API order (none without relays). */
   backendRelays: FaultRelay[];
   url: string;
 }
@@ -81,6 +88,7 @@ export class Cluster {
       apis: options.apis ?? 3,
       proxies: options.proxies ?? 2,
       natsNodes: options.natsNodes ?? 1,
+      relays: options.relays ?? true,
     };
     this.workDir = mkdtempSync(path.join(tmpdir(), 'sb-cluster-'));
   }
@@ -96,15 +104,18 @@ export class Cluster {
     for (let i = 1; i <= natsCount; i++) this.natsHosts.push(this.net.addHost(`nats${i}`));
     for (let i = 1; i <= this.options.apis; i++) {
       const host = this.net.addHost(`api${i}`);
-      const dbRelay = await new FaultRelay({
-        listenHost: bridgeAddress,
-        targetHost: this.dbHost.address,
-        targetPort: pgPort,
-      }).start();
+      const relays = this.options.relays;
+      const dbRelay = relays
+        ? await new FaultRelay({
+            listenHost: bridgeAddress,
+            targetHost: this.dbHost.address,
+            targetPort: pgPort,
+          }).start()
+        : undefined;
       // With one NATS node the bus link is relayed (to partition it); a
       // JetStream cluster is reached directly, so clients can fail over.
       const busRelay =
-        natsCount === 1
+        natsCount === 1 && relays
           ? await new FaultRelay({
               listenHost: bridgeAddress,
               targetHost: this.natsHosts[0]!.address,
@@ -116,7 +127,7 @@ export class Cluster {
     for (let i = 1; i <= this.options.proxies; i++) {
       const host = this.net.addHost(`proxy${i}`);
       const backendRelays: FaultRelay[] = [];
-      for (const api of this.apis)
+      for (const api of this.apis.filter(() => this.options.relays))
         backendRelays.push(
           await new FaultRelay({
             listenHost: bridgeAddress,
@@ -285,7 +296,9 @@ export class Cluster {
     return {
       HOST: '0.0.0.0',
       PORT: String(apiPort),
-      DATABASE_URL: `postgres://postgres@${api.dbRelay.address}/postgres`,
+      DATABASE_URL: api.dbRelay
+        ? `postgres://postgres@${api.dbRelay.address}/postgres`
+        : this.databaseUrl,
       BUS: 'nats',
       NATS_URL: natsUrl,
       AUTH_MODE: 'open',
@@ -327,7 +340,7 @@ export class Cluster {
         api: {
           backends: this.apis.map((api, i) => ({
             id: api.id,
-            url: `http://${proxy.backendRelays[i]!.address}`,
+            url: `http://${proxy.backendRelays[i]?.address ?? `${api.host.address}:${apiPort}`}`,
           })),
           strategy: 'round-robin',
           // As `switchboard up` configures its pool (cli/src/front-door.ts), checks every 1 s.

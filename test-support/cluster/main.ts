@@ -13,6 +13,14 @@ const { values } = parseArgs({
     scenario: { type: 'string', short: 's' },
     scale: { type: 'boolean' },
     writers: { type: 'string' },
+    pause: { type: 'string' },
+    'api-cpu': { type: 'string' },
+    'proxy-cpu': { type: 'string' },
+    'db-cpu': { type: 'string' },
+    'client-cpu': { type: 'string' },
+    'watchers-per-board': { type: 'string' },
+    relays: { type: 'boolean' },
+    configs: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -40,6 +48,24 @@ if (values.scale) {
   const result = await runScale({
     log,
     ...(values.writers ? { writers: Number(values.writers) } : {}),
+    ...(values.pause ? { pauseMs: Number(values.pause) } : {}),
+    ...(values['api-cpu'] ? { apiCpu: Number(values['api-cpu']) } : {}),
+    ...(values['proxy-cpu'] ? { proxyCpu: Number(values['proxy-cpu']) } : {}),
+    ...(values['db-cpu'] ? { dbCpu: Number(values['db-cpu']) } : {}),
+    ...(values['client-cpu'] ? { clientCpu: Number(values['client-cpu']) } : {}),
+    ...(values['watchers-per-board']
+      ? { watchersPerBoard: Number(values['watchers-per-board']) }
+      : {}),
+    ...(values.relays ? { relays: true } : {}),
+    // e.g. --configs 1x1,2x1,3x1,3x2 (API hosts x proxies)
+    ...(values.configs
+      ? {
+          configs: values.configs.split(',').map((c) => {
+            const [apis, proxies] = c.split('x').map(Number);
+            return { apis: apis!, proxies: proxies ?? 1 };
+          }),
+        }
+      : {}),
   });
   process.stdout.write(
     `${scaleTable(result.rows)}\n\n${result.machine}; quotas ${JSON.stringify(result.quotas)}\n`,
@@ -50,11 +76,11 @@ if (values.scale) {
 
 function scaleTable(rows: ScaleRow[]): string {
   const head =
-    '| API hosts | proxies | writes/s | p50 ms | p99 ms | failed | deliveries/s | API CPU ms/write | proxy CPU ms/write | DB CPU ms/write | CPU use of quota |';
-  const line = '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |';
+    '| API hosts | proxies | writes/s | p50 ms | p99 ms | failed | deliveries/s | API CPU ms/write | proxy CPU ms/write | DB CPU ms/write | client CPU ms/write | CPU use of quota |';
+  const line = '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |';
   const body = rows.map(
     (r) =>
-      `| ${r.apis} | ${r.proxies} | ${r.writes_per_s} | ${r.p50_ms} | ${r.p99_ms} | ${r.failed} | ${r.deliveries_per_s} | ${r.api_cpu_ms_per_write} | ${r.proxy_cpu_ms_per_write} | ${r.db_cpu_ms_per_write} | ${Object.entries(
+      `| ${r.apis} | ${r.proxies} | ${r.writes_per_s} | ${r.p50_ms} | ${r.p99_ms} | ${r.failed} | ${r.deliveries_per_s} | ${r.api_cpu_ms_per_write} | ${r.proxy_cpu_ms_per_write} | ${r.db_cpu_ms_per_write} | ${r.client_cpu_ms_per_write} | ${Object.entries(
         r.cpu_share,
       )
         .map(([k, v]) => `${k} ${v}`)

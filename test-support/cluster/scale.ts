@@ -32,6 +32,7 @@ export interface ScaleRow extends ScaleConfig {
   api_cpu_ms_per_write: number;
   proxy_cpu_ms_per_write: number;
   db_cpu_ms_per_write: number;
+  client_cpu_ms_per_write: number;
   /** Share of scheduler periods in which API hosts were throttled. */
   api_throttled: number;
 }
@@ -42,7 +43,13 @@ export interface ScaleOptions {
   proxyCpu?: number;
   dbCpu?: number;
   natsCpu?: number;
+  /** The client host's quota; undefined: none (its CPU is still measured). */
+  clientCpu?: number;
+  /** Through the fault relays (as the scenarios run) or straight (default). */
+  relays?: boolean;
   writers?: number;
+  /** Pause between one writer's writes; 0 (default) keeps the tiers saturated. */
+  pauseMs?: number;
   boards?: number;
   watchersPerBoard?: number;
   warmupMs?: number;
@@ -65,9 +72,10 @@ class CpuGroup {
     for (const root of [CPU_ROOT, ACCT_ROOT])
       mkdirSync(`${root}/${this.name}`, { recursive: true });
     writeFileSync(`${CPU_ROOT}/${this.name}/cpu.cfs_period_us`, String(PERIOD_US));
+    // A quota of 0 means none: the group only measures.
     writeFileSync(
       `${CPU_ROOT}/${this.name}/cpu.cfs_quota_us`,
-      String(Math.round(quota * PERIOD_US)),
+      quota > 0 ? String(Math.round(quota * PERIOD_US)) : '-1',
     );
     // Everything already running on the host (its children follow them).
     for (const pid of namespacePids(host.namespace)) {
@@ -114,7 +122,13 @@ const percentile = (xs: number[], p: number) => {
 
 export async function runScaleConfig(config: ScaleConfig, options: ScaleOptions = {}) {
   const log = options.log ?? (() => {});
-  const cluster = new Cluster({ apis: config.apis, proxies: config.proxies, natsNodes: 1, log });
+  const cluster = new Cluster({
+    apis: config.apis,
+    proxies: config.proxies,
+    natsNodes: 1,
+    relays: options.relays ?? false,
+    log,
+  });
   const groups: { role: string; group: CpuGroup }[] = [];
   let agent: ClientAgent | undefined;
   try {
@@ -140,7 +154,18 @@ export async function runScaleConfig(config: ScaleConfig, options: ScaleOptions 
     }
     const watchersPerBoard = options.watchersPerBoard ?? 5;
     agent = ClientAgent.spawn(cluster.clientHost);
-    await agent.start({ proxies, boards, writers: options.writers ?? 32, watchersPerBoard });
+    // The agent runs in the client namespace: measured (and capped when asked) like a host.
+    groups.push({
+      role: 'client',
+      group: new CpuGroup(cluster.clientHost, options.clientCpu ?? 0),
+    });
+    await agent.start({
+      proxies,
+      boards,
+      writers: options.writers ?? 32,
+      watchersPerBoard,
+      pauseMs: options.pauseMs ?? 0,
+    });
     await new Promise((r) => setTimeout(r, options.warmupMs ?? 5_000));
     const from = Date.now();
     const before = groups.map((g) => ({ ...g, ns: g.group.usageNs(), t: g.group.throttle() }));
@@ -162,7 +187,8 @@ export async function runScaleConfig(config: ScaleConfig, options: ScaleOptions 
     const share: Record<string, number> = {};
     for (const g of after) {
       share[g.group.name.replace(/^.*?-/, '').replace(/-cpu$/, '')] =
-        Math.round(((g.ns2 - g.ns) / 1e9 / seconds / g.group.quota) * 100) / 100;
+        // Without a quota: the share of one core.
+        Math.round(((g.ns2 - g.ns) / 1e9 / seconds / (g.group.quota || 1)) * 100) / 100;
     }
     const apiThrottle = after
       .filter((g) => g.role === 'api')
@@ -187,6 +213,7 @@ export async function runScaleConfig(config: ScaleConfig, options: ScaleOptions 
       api_cpu_ms_per_write: Math.round((cpuBy('api') / Math.max(1, writes)) * 100) / 100,
       proxy_cpu_ms_per_write: Math.round((cpuBy('proxy') / Math.max(1, writes)) * 100) / 100,
       db_cpu_ms_per_write: Math.round((cpuBy('db') / Math.max(1, writes)) * 100) / 100,
+      client_cpu_ms_per_write: Math.round((cpuBy('client') / Math.max(1, writes)) * 100) / 100,
       api_throttled:
         Math.round((apiThrottle.throttled / Math.max(1, apiThrottle.periods)) * 100) / 100,
     };
@@ -223,7 +250,11 @@ export async function runScale(options: ScaleOptions = {}) {
       proxy: options.proxyCpu ?? 0.4,
       db: options.dbCpu ?? 1.0,
       nats: options.natsCpu ?? 0.3,
+      client: options.clientCpu ?? 'none',
     },
+    relays: options.relays ?? false,
+    writers: options.writers ?? 32,
+    pause_ms: options.pauseMs ?? 0,
     rows,
   };
 }

@@ -68,10 +68,10 @@ export const scenarios: Record<string, Scenario> = {
     description: 'api-1 cannot reach PostgreSQL (silence) but the proxies still reach it.',
     faultMs: 15_000,
     async inject(c) {
-      api1(c).dbRelay.set({ blackhole: true });
+      api1(c).dbRelay!.set({ blackhole: true });
     },
     async heal(c) {
-      api1(c).dbRelay.heal();
+      api1(c).dbRelay!.heal();
     },
   },
   'api-bus-partition': {
