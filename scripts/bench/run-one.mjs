@@ -61,7 +61,7 @@ export async function runOne(root, bench, { quick, jsonFile, timeoutMs, env }) {
         .split('\n')
         .filter((l) => l.trim() !== ''),
     );
-    tail.splice(0, Math.max(0, tail.length - 20));
+    tail.splice(0, Math.max(0, tail.length - 80));
   };
   child.stdout.on('data', (d) => {
     process.stdout.write(d);
@@ -102,7 +102,10 @@ export async function runOne(root, bench, { quick, jsonFile, timeoutMs, env }) {
   current = undefined;
   const seconds = Math.round((performance.now() - started) / 100) / 10;
   const base = { seconds, exitCode: code, command: `${command} ${args.join(' ')}`, dir: bench.dir };
-  const lastWords = tail.slice(-3).join(' / ') || 'no output';
+  // The error it died of (Node prints a stack and the error's fields after it), else its last lines.
+  const lastWords =
+    tail.findLast((l) => /^\s*(Uncaught )?\w*Error\b/.test(l))?.trim() ??
+    (tail.slice(-3).join(' / ') || 'no output');
 
   if (error) return { ...base, status: 'failed', reason: `could not start: ${error.message}` };
   if (timedOut)
