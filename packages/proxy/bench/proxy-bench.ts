@@ -220,6 +220,7 @@ async function main(): Promise<void> {
       'wrk is missing: apt-get install -y wrk   (HAProxy/nginx peers: apt-get install -y haproxy nginx)';
     console.error(quick ? `SKIPPED (quick mode): ${reason}` : reason);
     writeSummary({ skipped: reason });
+    cleanup();
     process.exit(quick ? 0 : 1);
   }
   const missing = ['haproxy', 'nginx'].filter((b) => !has(b));
