@@ -12,8 +12,12 @@
 // since the machine may be shared. A benchmark: it never fails on a number.
 //
 //   npm run bench:startup [-- --runs 3 --settle 5 --only compiled|source --instances N]
+//     [--json <file>]   also write the headline figures for `npm run bench` (scripts/bench.mjs)
+//     [--quick]         one start of each with one API instance, on one data directory
+//                       (new for the first), and 1 s of idling: proves it runs, figures
+//                       mean nothing
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
@@ -23,14 +27,19 @@ import { parseArgs } from 'node:util';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
-    runs: { type: 'string', default: '3' },
-    settle: { type: 'string', default: '5' },
+    runs: { type: 'string' },
+    settle: { type: 'string' },
     only: { type: 'string' },
     instances: { type: 'string' },
+    json: { type: 'string' },
+    quick: { type: 'boolean', default: false },
   },
 });
-const runs = Number(values.runs);
-const settleMs = Number(values.settle) * 1000;
+const quick = values.quick;
+// --runs 0: the first start is the measured one.
+const runs = Number(values.runs ?? (quick ? 0 : 3));
+const settleMs = Number(values.settle ?? (quick ? 1 : 5)) * 1000;
+const instances = values.instances ?? (quick ? '1' : undefined);
 
 const modes = [
   { name: 'compiled', script: 'start', what: 'npm start (dist/, built if stale)' },
@@ -152,7 +161,7 @@ async function startOnce(mode, dataDir) {
       DATA_DIR: dataDir,
       DATABASE_URL: '',
       LOG_LEVEL: 'warn',
-      ...(values.instances ? { API_INSTANCES: values.instances } : {}),
+      ...(instances ? { API_INSTANCES: instances } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -216,13 +225,16 @@ console.log(
 );
 console.log(`load average before: ${load()}`);
 const results = [];
+// Quick mode: one data directory for both (a second initdb would double its time).
+const sharedDir = quick ? mkdtempSync(path.join(tmpdir(), 'sb-bench-startup-quick-')) : undefined;
 for (const mode of modes) {
-  const dataDir = mkdtempSync(path.join(tmpdir(), `sb-bench-startup-${mode.name}-`));
+  const dataDir = sharedDir ?? mkdtempSync(path.join(tmpdir(), `sb-bench-startup-${mode.name}-`));
   current.dataDir = dataDir;
   try {
     const first = await startOnce(mode, dataDir);
     const measured = [];
     for (let i = 0; i < runs; i++) measured.push(await startOnce(mode, dataDir));
+    if (runs === 0) measured.push(first);
     const kinds = Object.keys(measured[0].byKind);
     const result = {
       mode: mode.name,
@@ -256,13 +268,43 @@ for (const mode of modes) {
       );
     console.log(`  load average after: ${result.load}`);
   } finally {
-    removeDir(dataDir);
+    if (!sharedDir) removeDir(dataDir);
   }
 }
+if (sharedDir) removeDir(sharedDir);
 if (results.length === 2) {
   const [compiled, source] = results;
   console.log(
     `\ncompiled / source: time ${(compiled.seconds / source.seconds).toFixed(2)}, ` +
       `RSS ${(compiled.rss / source.rss).toFixed(2)}, PSS ${(compiled.pss / source.pss).toFixed(2)}`,
   );
+}
+
+// `--json <file>`: the result `npm run bench` collects (scripts/bench/result.mjs):
+// compiled against tsx (`start:source`), which this run measured too.
+if (values.json) {
+  const compiled = results.find((r) => r.mode === 'compiled');
+  const source = results.find((r) => r.mode === 'source');
+  const round = (n) => Math.round(n * 100) / 100;
+  const row = (figure, unit, pick) => ({
+    figure,
+    unit,
+    better: 'lower',
+    value: compiled ? round(pick(compiled)) : null,
+    reference: 'tsx (start:source)',
+    referenceValue: source ? round(pick(source)) : null,
+    ratio: compiled && source ? round(pick(compiled) / pick(source)) : null,
+  });
+  const result = {
+    benchmark: 'startup',
+    quick,
+    headline: [
+      row('time to /health', 's', (r) => r.seconds),
+      row('idle RSS, whole tree', 'MiB', (r) => r.rss),
+      row('idle PSS, whole tree', 'MiB', (r) => r.pss),
+    ],
+    missing: [],
+    details: { runs, settleSeconds: settleMs / 1000, instances: instances ?? 'default', results },
+  };
+  writeFileSync(values.json, JSON.stringify(result, null, 2));
 }

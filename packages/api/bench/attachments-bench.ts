@@ -11,10 +11,12 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
  *     node --conditions=source --import tsx packages/api/bench/attachments-bench.ts [--mb 50] [--runs 3]
+ *       [--json <file>]   also write the headline figures for `npm run bench` (scripts/bench.mjs)
+ *       [--quick]         a 2 MiB file, one run: proves it runs, figures mean nothing
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,10 +25,16 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 
 const { values } = parseArgs({
-  options: { mb: { type: 'string', default: '50' }, runs: { type: 'string', default: '3' } },
+  options: {
+    mb: { type: 'string' },
+    runs: { type: 'string' },
+    json: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+  },
 });
-const mb = Number(values.mb);
-const runs = Number(values.runs);
+const quick = values.quick;
+const mb = Number(values.mb ?? (quick ? 2 : 50));
+const runs = Number(values.runs ?? (quick ? 1 : 3));
 const size = mb * 1024 * 1024;
 const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -209,6 +217,47 @@ async function main() {
     console.log(
       `\nAPI instance RSS: ${before.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB while ${runs} × ${mb} MiB went up and down (+${(peak - before).toFixed(0)} MiB; the file is ${mb} MiB)`,
     );
+    if (values.json) {
+      const round = (n: number) => Math.round(n * 100) / 100;
+      const row = (figure: string, ms: number, reference: string, refMs: number) => ({
+        figure,
+        unit: 'MB/s',
+        better: 'higher',
+        value: round(mbps(size, ms)),
+        reference,
+        referenceValue: round(mbps(size, refMs)),
+        ratio: round(refMs / ms),
+      });
+      const result = {
+        benchmark: 'attachments',
+        quick,
+        headline: [
+          row(`upload, ${mb} MiB`, median(up), 'direct PostgreSQL chunk writes', db),
+          row(`download, ${mb} MiB`, median(down), 'bare node:http', http),
+          {
+            figure: `API instance RSS growth, ${runs} × ${mb} MiB`,
+            unit: 'MiB',
+            better: 'lower',
+            value: round(peak - before),
+            reference: null,
+            referenceValue: null,
+            ratio: null,
+          },
+        ],
+        missing: [],
+        details: {
+          mb,
+          runs,
+          upMs: up,
+          downMs: down,
+          bareHttpMs: http,
+          directPgMs: db,
+          rssBeforeMiB: before,
+          rssPeakMiB: peak,
+        },
+      };
+      writeFileSync(values.json, JSON.stringify(result, null, 2));
+    }
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));

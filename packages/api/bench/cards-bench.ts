@@ -7,8 +7,12 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
  *     node --conditions=source --import tsx packages/api/bench/cards-bench.ts [--requests 30] [--chips]
+ *       [--json <file>]   also write the figures for `npm run bench` (scripts/bench.mjs); this
+ *                         benchmark has no reference in the run, so they are absolute only
+ *       [--quick]         500 tasks, 20 comments, 3 requests: proves it runs, figures mean nothing
  */
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { initialRanks } from '@switchboard/core';
 import pg from 'pg';
@@ -19,14 +23,19 @@ import { seedBigBoard, seedCardChips, seedComments } from './cards-seed.js';
 
 const { values } = parseArgs({
   options: {
-    requests: { type: 'string', default: '30' },
-    tasks: { type: 'string', default: '5000' },
-    comments: { type: 'string', default: '500' },
+    requests: { type: 'string' },
+    tasks: { type: 'string' },
+    comments: { type: 'string' },
+    json: { type: 'string' },
+    quick: { type: 'boolean', default: false },
     /** Also put labels, field values, comment counts and checklist progress on the cards. */
     chips: { type: 'boolean', default: false },
   },
 });
-const requests = Number(values.requests);
+const quick = values.quick;
+const requests = Number(values.requests ?? (quick ? 3 : 30));
+const taskCount = Number(values.tasks ?? (quick ? 500 : 5000));
+const commentCount = Number(values.comments ?? (quick ? 20 : 500));
 const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 function median(samples: number[]): number {
@@ -101,7 +110,7 @@ async function main() {
       { title: 'Five thousand cards', columns: ['Backlog', 'To do', 'Doing', 'Review', 'Done'] },
       token,
     )) as { id: number; columns: { id: number }[] };
-    const tasks = Number(values.tasks);
+    const tasks = taskCount;
     const client = new pg.Client({ connectionString: url.toString() });
     await client.connect();
     try {
@@ -122,7 +131,7 @@ async function main() {
         boardId: board.id,
         taskId: card.id,
         userId,
-        count: Number(values.comments),
+        count: commentCount,
       });
       const boardTiming = await timeGet(`${base}/api/boards/${board.id}`, token);
       console.log(
@@ -130,14 +139,46 @@ async function main() {
           `p90 ${boardTiming.p90.toFixed(1)} ms, CPU ${boardTiming.cpu.toFixed(1)} ms, ` +
           `${(boardTiming.bytes / 1024).toFixed(0)} KiB`,
       );
+      let comments: Awaited<ReturnType<typeof timeGet>> | undefined;
       if (seeded) {
-        const comments = await timeGet(`${base}/api/tasks/${card.id}/comments`, token);
+        comments = await timeGet(`${base}/api/tasks/${card.id}/comments`, token);
         console.log(
-          `GET /api/tasks/:id/comments (first page of ${values.comments}): median ` +
+          `GET /api/tasks/:id/comments (first page of ${commentCount}): median ` +
             `${comments.median.toFixed(1)} ms, p90 ${comments.p90.toFixed(1)} ms, ` +
             `CPU ${comments.cpu.toFixed(1)} ms, ` +
             `${(comments.bytes / 1024).toFixed(0)} KiB`,
         );
+      }
+      if (values.json) {
+        const round = (n: number) => Math.round(n * 100) / 100;
+        const row = (figure: string, value: number | undefined) => ({
+          figure,
+          unit: 'ms',
+          better: 'lower',
+          value: value === undefined ? null : round(value),
+          reference: null,
+          referenceValue: null,
+          ratio: null,
+        });
+        const result = {
+          benchmark: 'cards',
+          quick,
+          headline: [
+            row(`GET board of ${tasks} tasks, median`, boardTiming.median),
+            row(`GET board of ${tasks} tasks, CPU (API and client)`, boardTiming.cpu),
+            row(`first comment page of ${commentCount}, median`, comments?.median),
+          ],
+          missing: [],
+          details: {
+            requests,
+            tasks,
+            comments: commentCount,
+            chips: values.chips,
+            board: boardTiming,
+            commentPage: comments,
+          },
+        };
+        writeFileSync(values.json, JSON.stringify(result, null, 2));
       }
     } finally {
       await client.end();

@@ -6,6 +6,9 @@
  * (the reference) in the same run, and prints the ratios.
  *
  *   npm run bench:fanout   (node --conditions=source --import tsx packages/loadgen/bench/fanout-bench.ts)
+ *     [--json <file>]   also write the headline figures for `npm run bench` (scripts/bench.mjs)
+ *     [--quick]         20 watchers at 10 events/s, 1 s windows, 1 instance, short settling
+ *                       pauses: proves it runs, figures mean nothing (BENCH_* still override)
  *
  * Environment (all optional):
  *   BENCH_WATCHERS=1000,5000  BENCH_RATES=10,20  BENCH_WINDOW_MS=10000
@@ -19,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import * as hdr from 'hdr-histogram-js';
 import { Pool } from 'undici';
 import { benchTitle, drive } from './fanout/drive.js';
@@ -34,6 +38,10 @@ import {
 } from './fanout/processes.js';
 import { WatcherPool, type WindowStats } from './fanout/watchers.js';
 
+const { values: args } = parseArgs({
+  options: { json: { type: 'string' }, quick: { type: 'boolean', default: false } },
+});
+const quick = args.quick;
 const env = process.env;
 const list = (value: string | undefined, fallback: number[]) =>
   value === undefined
@@ -43,12 +51,12 @@ const list = (value: string | undefined, fallback: number[]) =>
         .filter((v) => v.trim() !== '')
         .map((v) => Number(v.trim()));
 const config = {
-  watchers: list(env.BENCH_WATCHERS, [1000, 5000]),
-  rates: list(env.BENCH_RATES, [10, 20]),
-  windowMs: Number(env.BENCH_WINDOW_MS ?? 10_000),
-  warmupMs: Number(env.BENCH_WARMUP_MS ?? 2_000),
-  drainMs: Number(env.BENCH_DRAIN_MS ?? 3_000),
-  instances: Number(env.BENCH_INSTANCES ?? 2),
+  watchers: list(env.BENCH_WATCHERS, quick ? [20] : [1000, 5000]),
+  rates: list(env.BENCH_RATES, quick ? [10] : [10, 20]),
+  windowMs: Number(env.BENCH_WINDOW_MS ?? (quick ? 1_000 : 10_000)),
+  warmupMs: Number(env.BENCH_WARMUP_MS ?? (quick ? 300 : 2_000)),
+  drainMs: Number(env.BENCH_DRAIN_MS ?? (quick ? 500 : 3_000)),
+  instances: Number(env.BENCH_INSTANCES ?? (quick ? 1 : 2)),
   reference: env.BENCH_REFERENCE !== '0',
   repeat: Number(env.BENCH_REPEAT ?? 1),
   targets: env.BENCH_TARGETS?.split(',').map((t) => t.trim().replace(/\/$/, '')),
@@ -58,6 +66,10 @@ const config = {
     'postgres://postgres@127.0.0.1:5432/postgres',
   bus: env.BUS ?? 'pg',
   titlePad: 40,
+  /** Pauses for memory to settle before and after opening the watchers, and after closing them. */
+  settleMs: quick
+    ? { before: 200, after: 500, closed: 0 }
+    : { before: 1_000, after: 3_000, closed: 2_000 },
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -250,6 +262,65 @@ function ratios(results: PhaseResult[]) {
   return out;
 }
 
+/**
+ * The figures `npm run bench` tabulates: per watcher count and rate, ours
+ * against the bare ws broadcast of this run (medians over rounds, as ratios()).
+ */
+function headline(
+  results: PhaseResult[],
+  memory: { stack: string; watchers: number; perConnection: number | undefined }[],
+) {
+  const rows = [];
+  const round = (n: number) => Math.round(n * 100) / 100;
+  const keys = new Set(results.map((r) => `${r.watchers}/${r.rate}`));
+  for (const key of keys) {
+    const pick = (stack: PhaseResult['stack']) =>
+      results.filter((r) => r.stack === stack && `${r.watchers}/${r.rate}` === key);
+    const ours = pick('switchboard');
+    const ref = pick('bare-ws');
+    if (ours.length === 0) continue;
+    const at = `${ours[0]!.watchers} watchers × ${ours[0]!.rate} ev/s`;
+    const figure = (
+      name: string,
+      unit: string,
+      better: 'higher' | 'lower',
+      f: (r: PhaseResult) => number,
+    ) => {
+      const value = median(ours.map(f));
+      const referenceValue = ref.length > 0 ? median(ref.map(f)) : null;
+      return {
+        figure: `${name}, ${at}`,
+        unit,
+        better,
+        value: round(value),
+        reference: 'bare ws',
+        referenceValue: referenceValue === null ? null : round(referenceValue),
+        ratio: referenceValue ? round(value / referenceValue) : null,
+      };
+    };
+    rows.push(
+      figure('write→receipt p50', 'ms', 'lower', (r) => r.writeToReceiptMs.p50),
+      figure('write→receipt p99', 'ms', 'lower', (r) => r.writeToReceiptMs.p99),
+      figure('deliveries/s', '/s', 'higher', (r) => r.deliveriesPerSec),
+    );
+  }
+  for (const m of memory.filter((m) => m.stack === 'switchboard')) {
+    const ref = memory.find((r) => r.stack === 'bare-ws' && r.watchers === m.watchers);
+    const value = m.perConnection;
+    const referenceValue = ref?.perConnection;
+    rows.push({
+      figure: `RSS per idle connection, ${m.watchers} watchers`,
+      unit: 'B',
+      better: 'lower',
+      value: value === undefined ? null : Math.round(value),
+      reference: 'bare ws',
+      referenceValue: referenceValue === undefined ? null : Math.round(referenceValue),
+      ratio: value !== undefined && referenceValue ? round(value / referenceValue) : null,
+    });
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
   const started = new Date();
   const children: Child[] = [];
@@ -332,12 +403,12 @@ async function main(): Promise<void> {
       open: () => Promise<void>,
       n: number,
     ) => {
-      await sleep(1_000);
+      await sleep(config.settleMs.before);
       const before = await totalRss(servers);
       const t = performance.now();
       await open();
       const readyMs = Math.round(performance.now() - t);
-      await sleep(3_000);
+      await sleep(config.settleMs.after);
       const after = await totalRss(servers);
       const perConnection =
         before !== undefined && after !== undefined ? (after - before) / n : undefined;
@@ -396,7 +467,7 @@ async function main(): Promise<void> {
       }
       await ours.closeAll();
       await ref?.closeAll();
-      await sleep(2_000);
+      await sleep(config.settleMs.closed);
     }
     await Promise.all(refHttp.map((p) => p.close()));
     await Promise.all(http.map((p) => p.close()));
@@ -439,6 +510,27 @@ async function main(): Promise<void> {
     const dir = path.join(repoRoot, 'bench-results');
     await mkdir(dir, { recursive: true });
     const file = path.join(dir, `fanout-${started.toISOString().replace(/[:.]/g, '-')}.json`);
+    if (args.json)
+      await writeFile(
+        args.json,
+        JSON.stringify(
+          {
+            benchmark: 'fanout',
+            quick,
+            headline: headline(results, memory),
+            missing: config.reference
+              ? []
+              : [{ reference: 'bare ws', reason: 'BENCH_REFERENCE=0 turned it off' }],
+            details: report,
+          },
+          null,
+          2,
+        ),
+      );
+    if (quick) {
+      console.log('\nquick mode: figures mean nothing; no results file in bench-results/');
+      return;
+    }
     await writeFile(file, JSON.stringify(report, null, 2));
     console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
   } finally {

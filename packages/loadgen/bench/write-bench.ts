@@ -7,6 +7,9 @@
  * loopback only; prints ratios, writes JSON to bench-results/.
  *
  *   node --conditions=source --import tsx packages/loadgen/bench/write-bench.ts [--duration 10] [--clients 10]
+ *     [--json <file>]   also write the headline figures for `npm run bench` (scripts/bench.mjs)
+ *     [--quick]         1 s, 2 clients, 1 API instance: proves it runs, figures mean nothing;
+ *                       without pgbench it skips the reference (loudly) instead of failing
  *   (`npm run bench:write` runs it with the defaults)
  */
 import { execFile } from 'node:child_process';
@@ -19,13 +22,26 @@ import { closedLoop, type LoadResult } from './write/closed-loop.js';
 
 const { values } = parseArgs({
   options: {
-    duration: { type: 'string', default: '10' },
-    clients: { type: 'string', default: '10' },
-    instances: { type: 'string', default: '3' },
+    duration: { type: 'string' },
+    clients: { type: 'string' },
+    instances: { type: 'string' },
+    json: { type: 'string' },
+    quick: { type: 'boolean', default: false },
   },
 });
-const durationS = Number(values.duration);
-const clients = Number(values.clients);
+const quick = values.quick;
+const durationS = Number(values.duration ?? (quick ? 1 : 10));
+const clients = Number(values.clients ?? (quick ? 2 : 10));
+const instances = Number(values.instances ?? (quick ? 1 : 3));
+
+/** `--json <file>`: the result `npm run bench` collects (scripts/bench/result.mjs). */
+function writeSummary(fields: object): void {
+  if (!values.json) return;
+  writeFileSync(
+    values.json,
+    JSON.stringify({ benchmark: 'write', quick, headline: [], missing: [], ...fields }, null, 2),
+  );
+}
 
 function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>
@@ -75,10 +91,19 @@ COMMIT;
 `;
 
 async function main() {
-  await run('pgbench', ['--version']).catch(() => {
-    console.error('write-bench needs pgbench (Debian: apt-get install -y postgresql-client)');
+  const noPgbench = await run('pgbench', ['--version']).then(
+    () => undefined,
+    () => 'pgbench is missing (Debian: apt-get install -y postgresql-15, which ships it)',
+  );
+  if (noPgbench && !quick) {
+    console.error(`write-bench needs pgbench: ${noPgbench}`);
+    writeSummary({ skipped: noPgbench });
     process.exit(2);
-  });
+  }
+  if (noPgbench) console.error(`SKIPPING THE REFERENCE (quick mode): ${noPgbench}`);
+  // Without pgbench (quick mode only) the reference rows read NaN.
+  const reference = (url: string, boards: number[]) =>
+    noPgbench ? Promise.resolve(Number.NaN) : pgbench(url, writeSql, boards);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sb-write-bench-'));
   const [port, adminPort] = [await freePort(), await freePort()];
   const up = (
@@ -86,7 +111,7 @@ async function main() {
       port,
       adminPort,
       dataDir,
-      instances: Number(values.instances),
+      instances,
       env: { RATE_LIMIT_PER_MINUTE: '0' },
     })
   ).process;
@@ -124,11 +149,11 @@ async function main() {
       }));
 
     console.log(`pgbench, ${clients} clients, ${durationS} s, 10 boards…`);
-    const pgSpread = await pgbench(dbUrl, writeSql, boards);
+    const pgSpread = await reference(dbUrl, boards);
     console.log(`through proxy and API, 10 boards…`);
     const httpSpread = await http(boards);
     console.log(`pgbench, one hot board…`);
-    const pgHot = await pgbench(dbUrl, writeSql, hot);
+    const pgHot = await reference(dbUrl, hot);
     console.log(`through proxy and API, one hot board…`);
     const httpHot = await http(hot);
 
@@ -138,13 +163,45 @@ async function main() {
       .map((l) => l.toFixed(1))
       .join(' ')}`;
     console.log(
-      `\nWrite path (${clients} clients, ${durationS} s each, ${values.instances} API instances; ${machine})\n`,
+      `\nWrite path (${clients} clients, ${durationS} s each, ${instances} API instances; ${machine})\n`,
     );
     console.log('| boards    | pgbench tps | HTTP tps | ratio | p50 ms | p99 ms | statuses |');
     console.log('| --------- | ----------: | -------: | ----: | -----: | -----: | -------- |');
     console.log(row('10 boards', pgSpread, httpSpread));
     console.log(row('1 hot', pgHot, httpHot));
     console.log('\nTarget: HTTP tps at least half of pgbench tps (ratio ≥ 0.50).');
+    const headline = (name: string, db: number, h: LoadResult) => [
+      {
+        figure: `tps, ${name}`,
+        unit: 'tps',
+        better: 'higher',
+        value: round(h.perSecond),
+        reference: 'pgbench',
+        referenceValue: Number.isNaN(db) ? null : round(db),
+        ratio: Number.isNaN(db) ? null : round(h.perSecond / db),
+      },
+      {
+        figure: `p99, ${name}`,
+        unit: 'ms',
+        better: 'lower',
+        value: round(h.p99Ms),
+        reference: null,
+        referenceValue: null,
+        ratio: null,
+      },
+    ];
+    writeSummary({
+      headline: [
+        ...headline('10 boards', pgSpread, httpSpread),
+        ...headline('1 hot', pgHot, httpHot),
+      ],
+      missing: noPgbench ? [{ reference: 'pgbench', reason: noPgbench }] : [],
+      details: { clients, durationS, instances, pgSpread, httpSpread, pgHot, httpHot },
+    });
+    if (quick) {
+      console.log('quick mode: figures mean nothing; no results file in bench-results/');
+      return;
+    }
     mkdirSync(path.join(repoRoot, 'bench-results'), { recursive: true });
     writeFileSync(
       path.join(repoRoot, 'bench-results', `write-bench-${Date.now()}.json`),
@@ -153,7 +210,7 @@ async function main() {
           machine,
           clients,
           durationS,
-          instances: values.instances,
+          instances,
           pgSpread,
           httpSpread,
           pgHot,
@@ -168,6 +225,10 @@ async function main() {
     await new Promise((r) => up.once('exit', r));
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
 }
 
 main().catch((err: unknown) => {

@@ -7,6 +7,9 @@
  * Loopback only; stops by itself. Results: table on stdout, JSON in bench-results/.
  *
  *   node --conditions=source --import tsx packages/proxy/bench/proxy-bench.ts [--duration 10] [--only switchboard,haproxy]
+ *     [--json <file>]   also write the headline figures for `npm run bench` (scripts/bench.mjs)
+ *     [--quick]         1 s per target, no warm-up, one fixed-rate round at half load: proves it
+ *                       runs, figures mean nothing; without wrk it skips instead of failing
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,12 +23,19 @@ const repo = path.resolve(here, '../../..');
 const peers = path.join(here, 'peers.ts');
 const { values } = parseArgs({
   options: {
-    duration: { type: 'string', default: '10' },
+    duration: { type: 'string' },
     connections: { type: 'string', default: '50' },
     only: { type: 'string' },
+    json: { type: 'string' },
+    quick: { type: 'boolean', default: false },
   },
 });
-const DURATION = Number(values.duration);
+const quick = values.quick;
+const DURATION = Number(values.duration ?? (quick ? 1 : 10));
+const WARMUP_S = quick ? 0 : 2;
+/** Fixed-rate rounds per target (the median is kept) and seconds per round. */
+const ROUNDS = quick ? 1 : 3;
+const ROUND_S = quick ? 1 : 4;
 const CONNS = Number(values.connections);
 const only = values.only ? new Set(values.only.split(',')) : undefined;
 
@@ -161,7 +171,7 @@ async function fixedRateRounds(
   seconds: number,
 ): Promise<Record<string, Latency>> {
   const runs: Record<string, Latency[]> = {};
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     for (const [name, port] of Object.entries(targets)) {
       (runs[name] ??= []).push(await fixedRate(port, rate, seconds));
     }
@@ -169,7 +179,7 @@ async function fixedRateRounds(
   const out: Record<string, Latency> = {};
   for (const [name, list] of Object.entries(runs)) {
     list.sort((a, b) => a.p99 - b.p99);
-    out[name] = list[1] as Latency;
+    out[name] = list[Math.floor(list.length / 2)] as Latency;
   }
   return out;
 }
@@ -206,10 +216,12 @@ async function fixedRate(port: number, rate: number, seconds: number): Promise<L
 
 async function main(): Promise<void> {
   if (!has('wrk')) {
-    console.error(
-      'wrk is missing: apt-get install -y wrk   (HAProxy/nginx peers: apt-get install -y haproxy nginx)',
-    );
-    process.exit(1);
+    const reason =
+      'wrk is missing: apt-get install -y wrk   (HAProxy/nginx peers: apt-get install -y haproxy nginx)';
+    console.error(quick ? `SKIPPED (quick mode): ${reason}` : reason);
+    writeSummary({ skipped: reason });
+    cleanup();
+    process.exit(quick ? 0 : 1);
   }
   const missing = ['haproxy', 'nginx'].filter((b) => !has(b));
   if (missing.length)
@@ -300,10 +312,15 @@ async function main(): Promise<void> {
   );
 
   const results: Record<string, WrkResult> = {};
-  for (const t of targets) {
-    if (only && !only.has(t.name.split(' ')[0] as string) && !t.name.startsWith('direct')) continue;
-    await t.start();
-    wrk(t.port, 2); // warm-up (JIT, pools)
+  const chosen = targets.filter(
+    (t) => !only || only.has(t.name.split(' ')[0] as string) || t.name.startsWith('direct'),
+  );
+  // Quick mode starts every target at once (their start-up is most of its time); a
+  // measured run starts each just before its turn, so idle peers do not share the cores.
+  const started = quick ? Promise.all(chosen.map((t) => t.start())) : undefined;
+  for (const t of chosen) {
+    await (started ?? t.start());
+    if (WARMUP_S) wrk(t.port, WARMUP_S); // warm-up (JIT, pools)
     const pids = pidsOnPort(t.port);
     const before = pids.reduce((a, p) => a + treeTicks(p), 0);
     const r = wrk(t.port, DURATION);
@@ -318,13 +335,14 @@ async function main(): Promise<void> {
   const ours = results['switchboard (1 worker)'];
   const rate = Math.max(500, Math.round((ours?.rps ?? 4000) / 2));
   const halfTargets: Record<string, number> = { direct: B1, 'switchboard (1 worker)': 19110 };
-  if (results['switchboard (2 workers)']) halfTargets['switchboard (2 workers)'] = 19111;
+  // Quick mode: only those the headline compares.
+  if (results['switchboard (2 workers)'] && !quick) halfTargets['switchboard (2 workers)'] = 19111;
   if (results.haproxy) halfTargets.haproxy = 19120;
-  if (results['node TCP pipe (floor)']) halfTargets['node TCP pipe (floor)'] = 19160;
-  const half = await fixedRateRounds(halfTargets, rate, 4);
-  // And at a quarter: where the added tail is small on this machine.
+  if (results['node TCP pipe (floor)'] && !quick) halfTargets['node TCP pipe (floor)'] = 19160;
+  const half = await fixedRateRounds(halfTargets, rate, ROUND_S);
+  // And at a quarter: where the added tail is small on this machine (not in quick mode).
   const quarterRate = Math.max(250, Math.round(rate / 2));
-  const quarter = await fixedRateRounds(halfTargets, quarterRate, 4);
+  const quarter = quick ? {} : await fixedRateRounds(halfTargets, quarterRate, ROUND_S);
 
   const haproxy = results.haproxy?.rps;
   const replyFrom = results['@fastify/reply-from']?.rps;
@@ -351,12 +369,31 @@ async function main(): Promise<void> {
       errors: h.errors,
     }));
   console.log(
-    `\nfixed-rate load at ${rate} req/s (half of switchboard's single-worker throughput), median of 3 interleaved rounds × 4 s:`,
+    `\nfixed-rate load at ${rate} req/s (half of switchboard's single-worker throughput), median of ${ROUNDS} interleaved rounds × ${ROUND_S} s:`,
   );
   console.table(latencyRows(half));
-  console.log(`\nfixed-rate load at ${quarterRate} req/s (a quarter), the same way:`);
-  console.table(latencyRows(quarter));
+  if (!quick) {
+    console.log(`\nfixed-rate load at ${quarterRate} req/s (a quarter), the same way:`);
+    console.table(latencyRows(quarter));
+  }
 
+  writeSummary({
+    headline: headline(results, half),
+    missing: missing.map((b) => ({
+      reference: b,
+      reason: `${b} is not installed (apt-get install -y ${b === 'nginx' ? 'nginx-light' : b})`,
+    })),
+    details: {
+      wrk: { threads: 1, connections: CONNS, seconds: DURATION },
+      results,
+      half_load: { rate, results: half },
+      quarter_load: quick ? undefined : { rate: quarterRate, results: quarter },
+    },
+  });
+  if (quick) {
+    console.log('\nquick mode: figures mean nothing; no results file in bench-results/');
+    return;
+  }
   const outDir = path.join(repo, 'bench-results');
   mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `proxy-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
@@ -375,6 +412,62 @@ async function main(): Promise<void> {
     ),
   );
   console.log(`\nresults written to ${path.relative(process.cwd(), file)}`);
+}
+
+/** The figures `npm run bench` tabulates: ours against the references of this run. */
+function headline(results: Record<string, WrkResult>, half: Record<string, Latency>) {
+  const ours1 = results['switchboard (1 worker)'];
+  const ours2 = results['switchboard (2 workers)'];
+  const haproxy = results.haproxy;
+  const replyFrom = results['@fastify/reply-from'];
+  const row = (
+    figure: string,
+    unit: string,
+    better: 'higher' | 'lower',
+    value: number | undefined,
+    reference: string,
+    referenceValue: number | undefined,
+  ) => ({
+    figure,
+    unit,
+    better,
+    value: value === undefined ? null : round(value),
+    reference,
+    referenceValue: referenceValue === undefined ? null : round(referenceValue),
+    ratio: value !== undefined && referenceValue ? round(value / referenceValue) : null,
+  });
+  return [
+    row('req/s, 1 worker', 'req/s', 'higher', ours1?.rps, 'haproxy', haproxy?.rps),
+    row('req/s, 2 workers', 'req/s', 'higher', ours2?.rps, 'haproxy', haproxy?.rps),
+    row('req/s, 1 worker', 'req/s', 'higher', ours1?.rps, '@fastify/reply-from', replyFrom?.rps),
+    row(
+      'CPU per request, 1 worker',
+      'µs',
+      'lower',
+      ours1?.cpuUsPerReq,
+      '@fastify/reply-from',
+      replyFrom?.cpuUsPerReq,
+    ),
+    // The p99 itself, not the part added to direct: a ratio of two small differences
+    // swings wildly (the added figures are in details.half_load).
+    row(
+      'p99 at half load, 1 worker',
+      'ms',
+      'lower',
+      half['switchboard (1 worker)']?.p99,
+      'haproxy',
+      half.haproxy?.p99,
+    ),
+  ];
+}
+
+/** `--json <file>`: the result `npm run bench` collects (scripts/bench/result.mjs). */
+function writeSummary(fields: object): void {
+  if (!values.json) return;
+  writeFileSync(
+    values.json,
+    JSON.stringify({ benchmark: 'proxy', quick, headline: [], missing: [], ...fields }, null, 2),
+  );
 }
 
 function round(n: number): number {
