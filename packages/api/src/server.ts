@@ -21,7 +21,7 @@ import { ensureOpenModeBoard } from './store/boards.js';
 import { type DatabaseHandle, guardPoolClients, openDatabase } from './store/db.js';
 import { migrateToLatest } from './store/migrate.js';
 import { refuseOpenModeOverAccounts } from './store/open-mode-guard.js';
-import { describeError, whileUnreachable } from './store/unreachable.js';
+import { describeError, isConnectionError, whileUnreachable } from './store/unreachable.js';
 import { anonymousUser, signingSecret } from './store/users.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { UnsplashSearchLimit } from './unsplash/search-limit.js';
@@ -180,6 +180,9 @@ export async function createDeps(
     pollMs: config.jobPollMs,
     onCommitted: (events) => realtime.committed(events),
     onError: (err, job) => jobLog.warn({ err, job: job?.id, kind: job?.kind }, 'job failed'),
+    onUnreachable: (err) =>
+      jobLog.warn(`scheduled jobs wait: the database is unreachable (${describeError(err)})`),
+    onReachable: () => jobLog.info('scheduled jobs run again: the database answers'),
   });
   jobs.start();
   // Uploads whose client went away mid-file leave incomplete rows: any instance sweeps them.
@@ -187,7 +190,11 @@ export async function createDeps(
     () =>
       void removeStaleUploads(db, STALE_UPLOAD_MS)
         .then(() => sweepFileDeletions(db, files))
-        .catch((err: unknown) => jobLog.warn({ err }, 'could not sweep stale uploads or objects')),
+        .catch((err: unknown) =>
+          isConnectionError(err)
+            ? undefined // the job runner and /ready already say so
+            : jobLog.warn({ err }, 'could not sweep stale uploads or objects'),
+        ),
     SWEEP_EVERY_MS,
   );
   sweep.unref();

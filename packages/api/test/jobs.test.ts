@@ -228,4 +228,55 @@ describe('job runner', () => {
     await waitFor(async () => errors.length >= 2);
     await runner.stop();
   });
+
+  it('an unreachable database is told once, not as a job failure on every poll, and its return once', async () => {
+    // A server that accepts connections and answers every startup like a
+    // PostgreSQL still starting up (57P03), until it is told to forward to the real one.
+    const { createServer, connect } = await import('node:net');
+    let up = false;
+    const target = new URL(testDb.url);
+    const server = createServer((socket) => {
+      if (up) {
+        const real = connect(Number(target.port || 5432), target.hostname);
+        socket.pipe(real).pipe(socket);
+        real.on('error', () => socket.destroy());
+        socket.on('error', () => real.destroy());
+        return;
+      }
+      socket.once('data', () => {
+        const fields = Buffer.from('SFATAL\0C57P03\0Mthe database system is starting up\0\0');
+        const header = Buffer.alloc(5);
+        header.write('E', 0);
+        header.writeInt32BE(fields.length + 4, 1);
+        socket.end(Buffer.concat([header, fields]));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = new URL(testDb.url);
+    url.hostname = '127.0.0.1';
+    url.port = String((server.address() as { port: number }).port);
+    const handle = openDatabase(url.toString(), 2);
+    handles.push(handle);
+    const told: string[] = [];
+    const runner = new JobRunner({
+      db: handle.db,
+      handlers: { 'test.effect': recordEffect(9) },
+      pollMs: 20,
+      onError: (err) => told.push(`error ${(err as Error).message}`),
+      onUnreachable: (err) => told.push(`unreachable ${(err as Error).message}`),
+      onReachable: () => told.push('reachable'),
+    });
+    runner.start();
+    try {
+      await waitFor(async () => told.length > 0);
+      await new Promise((r) => setTimeout(r, 300)); // a dozen more polls
+      expect(told).toEqual(['unreachable the database system is starting up']);
+      up = true;
+      await waitFor(async () => told.length > 1);
+      expect(told).toEqual(['unreachable the database system is starting up', 'reachable']);
+    } finally {
+      await runner.stop();
+      server.close();
+    }
+  });
 });

@@ -43,8 +43,15 @@ export interface JobRunnerOptions {
   /** Delay before retrying after the n-th failure (default: 1 s doubling, at most 1 h). */
   retryDelayMs?: (attempts: number) => number;
   onCommitted?: (events: readonly BoardEvent[]) => void;
-  /** Told of failures (a handler error, an unreachable database). */
+  /** Told of failures (a handler error; an unreachable database when onUnreachable is not given). */
   onError?: (err: unknown, job?: Job) => void;
+  /**
+   * Told once when the database becomes unreachable (down, restarting, starting
+   * up), not on every poll: an outage is an expected state, not a job failure.
+   */
+  onUnreachable?: (err: unknown) => void;
+  /** Told once when the database answers again after onUnreachable. */
+  onReachable?: () => void;
 }
 
 export function defaultRetryDelayMs(attempts: number): number {
@@ -58,6 +65,7 @@ export class JobRunner {
   private loopDone: Promise<void> = Promise.resolve();
   private wake: (() => void) | undefined;
   private readonly kinds: string[];
+  private unreachable = false;
 
   constructor(private readonly options: JobRunnerOptions) {
     this.kinds = Object.keys(options.handlers);
@@ -93,9 +101,18 @@ export class JobRunner {
       let ran = 0;
       try {
         ran = await this.runDue();
+        if (this.unreachable) {
+          this.unreachable = false;
+          this.options.onReachable?.();
+        }
       } catch (err) {
         // Database unreachable: try again after a pause, never crash the instance.
-        this.options.onError?.(err);
+        if (isConnectionError(err) && this.options.onUnreachable) {
+          if (!this.unreachable) this.options.onUnreachable(err);
+          this.unreachable = true;
+        } else {
+          this.options.onError?.(err);
+        }
       }
       if (this.running && ran === 0) await this.sleep();
     }
