@@ -16,3 +16,9 @@ export function actorOfCall(context: HandlerContext): Actor {
 export function idOf(value: bigint): number {
   return value > 0n && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : 0;
 }
+
+/** An optional version of a request (the If-Match of REST). */
+export function versionOf(value: bigint | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  return value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : -1;
+}

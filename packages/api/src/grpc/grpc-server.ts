@@ -3,12 +3,18 @@ import type { Server } from 'node:http';
 import type { DescService } from '@bufbuild/protobuf';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { AppDeps } from '../app-deps.js';
+import { BoardService } from '../gen/switchboard/v1/board_service_pb.js';
+import { ColumnService } from '../gen/switchboard/v1/column_service_pb.js';
+import { TaskService } from '../gen/switchboard/v1/task_service_pb.js';
 import { TaskService as SeedTaskService } from '../gen/task/v1/task_pb.js';
+import { boardService } from './board-service.js';
+import { columnService } from './column-service.js';
 import { sniffH2c } from './h2c-sniffer.js';
 import { healthService } from './health-service.js';
 import { callInterceptor } from './interceptor.js';
 import { reflectionService } from './reflection-service.js';
 import { seedTaskService } from './seed-task-service.js';
+import { taskService } from './task-service.js';
 import { Watches } from './watches.js';
 
 /** The largest message either way, as REST's body limit (gRPC's own default is 4 MiB). */
@@ -23,7 +29,7 @@ export interface GrpcEndpoint {
 }
 
 /** The services this instance serves over gRPC (health and reflection aside). */
-const served: readonly DescService[] = [SeedTaskService];
+const served: readonly DescService[] = [SeedTaskService, BoardService, ColumnService, TaskService];
 
 /**
  * gRPC (and Connect, gRPC-Web over HTTP/2) on the HTTP server's own port:
@@ -56,6 +62,9 @@ export function mountGrpc(server: Server, deps: AppDeps): GrpcEndpoint {
     ],
     routes: (router) => {
       seedTaskService(router, deps, watches);
+      boardService(router, deps, watches);
+      columnService(router, deps);
+      taskService(router, deps);
       healthService(router, {
         services: served.map((s) => s.typeName),
         ready: async () => !closing && (await deps.readiness()).ok,
