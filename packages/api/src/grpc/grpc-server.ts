@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { DescService } from '@bufbuild/protobuf';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { AppDeps } from '../app-deps.js';
+import { Health } from '../gen/grpc/health/v1/health_pb.js';
 import { BoardService } from '../gen/switchboard/v1/board_service_pb.js';
 import { ColumnService } from '../gen/switchboard/v1/column_service_pb.js';
 import { TaskService } from '../gen/switchboard/v1/task_service_pb.js';
@@ -70,7 +71,7 @@ export function mountGrpc(server: Server, deps: AppDeps): GrpcEndpoint {
         ready: async () => !closing && (await deps.readiness()).ok,
         closing: closingSignal,
       });
-      reflectionService(router, served);
+      reflectionService(router, [...served, Health]);
     },
   });
   const h2 = http2.createServer(
