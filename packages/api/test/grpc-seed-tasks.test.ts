@@ -125,6 +125,24 @@ describe('task.v1.TaskService (seed 001)', () => {
     expect((err as grpc.ServiceError).metadata.get('sb-error-code')).toEqual(['SB_ERR_VALIDATION']);
   });
 
+  it('refuses messages over 256 KiB with RESOURCE_EXHAUSTED', async () => {
+    const big = 'x'.repeat(300 * 1024);
+    expect(
+      await codeOf(call(tasks, 'CreateTask', { board_id: 1, title: 't', description: big })),
+    ).toBe(grpc.status.RESOURCE_EXHAUSTED);
+  });
+
+  it('counts calls by service, method and code on /metrics', async () => {
+    await call(tasks, 'GetTask', { id: 999_998 }).catch(() => {});
+    const text = await (await fetch(`${api.url}/metrics`)).text();
+    expect(text).toMatch(
+      /sb_api_grpc_calls_total\{[^}]*service="task.v1.TaskService",method="GetTask",code="not_found"[^}]*\} [1-9]/,
+    );
+    expect(text).toMatch(
+      /sb_api_grpc_call_duration_seconds_count\{[^}]*method="CreateTask",code="ok"/,
+    );
+  });
+
   it('serves REST and gRPC on the same port', async () => {
     const health = await fetch(`${api.url}/health`);
     expect(await health.text()).toBe('OK');
