@@ -45,13 +45,17 @@ function replaying(socket: Socket, first: Buffer): Duplex {
  * that do go to `onH2c` (gRPC from the proxy or a direct client). The first
  * bytes are read before either sees the connection.
  */
-export function sniffH2c(server: Server, onH2c: (stream: Duplex, socket: Socket) => void): void {
+export function sniffH2c(
+  server: Server,
+  onH2c: (stream: Duplex, socket: Socket) => void,
+  timeoutMs = sniffTimeoutMs,
+): void {
   const http1 = server.listeners('connection') as ((socket: Socket) => void)[];
   server.removeAllListeners('connection');
   server.on('connection', (socket: Socket) => {
     let seen: Buffer = Buffer.alloc(0);
     const giveUp = () => socket.destroy();
-    socket.setTimeout(sniffTimeoutMs, giveUp);
+    socket.setTimeout(timeoutMs, giveUp);
     socket.on('error', giveUp);
     const onData = (chunk: Buffer) => {
       seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
