@@ -12,7 +12,7 @@ import {
   type Stub,
 } from './support/grpc-client.js';
 import { registerHttpUser, type TestUser } from './support/http-client.js';
-import { waitUntil } from './support/ws-client.js';
+import { TestSocket, waitUntil } from './support/ws-client.js';
 
 /** switchboard.v1 in accounts mode: auth metadata, permissions, versions, WatchBoard. */
 let testDb: TestDatabase;
@@ -168,6 +168,30 @@ describe('switchboard.v1 with accounts', () => {
     ]);
     watch.stream.cancel();
     fresh.stream.cancel();
+
+    // A program watching is not a viewer: a WebSocket client's presence list leaves it out.
+    await owner.http.ok('POST', `/api/boards/${board.id}/members`, {
+      username: stranger.username,
+      role: 'viewer',
+    });
+    const program = new StreamReader(
+      boards.WatchBoard({ board_id: board.id }, bearer(stranger.token)),
+    );
+    await waitUntil(() => program.messages.length >= 1, 'the program watching');
+    await waitUntil(() => api.realtime.hub.stats().subscriptions >= 1, 'its subscription');
+    const person = await TestSocket.open(
+      `ws://127.0.0.1:${api.port}/ws`,
+      { token: owner.token },
+      owner.id,
+    );
+    await person.subscribeAndWait(Number(board.id), head + 3);
+    const presence = await person.waitFor((m) => m.type === 'presence', 'presence');
+    expect(presence.type === 'presence' && presence.viewers.map((v) => v.user_id)).toEqual([
+      owner.id,
+    ]);
+    person.close();
+    program.stream.cancel();
+    await owner.http.ok('DELETE', `/api/boards/${board.id}/members/${stranger.id}`);
 
     expect(
       (

@@ -25,6 +25,8 @@ export class BoardWatch implements Subscriber {
   readonly userId: number | undefined;
   readonly sharedAccess: boolean;
   readonly flatFrames = false;
+  /** A program watching, not a viewer: other clients' presence lists leave it out. */
+  readonly unseen = true;
   mode: 'all' | 'explicit' = 'explicit';
   registered = false;
   defaultLive = false;
