@@ -143,6 +143,32 @@ describe('task.v1.TaskService (seed 001)', () => {
     );
   });
 
+  it('survives a client that resets mid-stream and one that sends garbage after the preface', async () => {
+    const { connect } = await import('node:net');
+    const preface = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+    for (const tail of [
+      Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]),
+      Buffer.from('garbage!garbage!'),
+    ]) {
+      await new Promise<void>((resolve) => {
+        const socket = connect(api.port, '127.0.0.1', () => {
+          socket.write(Buffer.concat([preface, tail]));
+          setTimeout(() => {
+            socket.resetAndDestroy();
+            resolve();
+          }, 50);
+        });
+        socket.on('error', () => resolve());
+      });
+    }
+    const watch = new StreamReader(tasks.WatchTasks({ board_id: 1 }));
+    await waitUntil(() => api.realtime.hub.stats().subscriptions > 0, 'a watch');
+    watch.stream.cancel();
+    expect((await call(tasks, 'ListTasks', { board_id: 1 })).metadata.get('x-served-by')).toEqual([
+      'api-g1',
+    ]);
+  });
+
   it('serves REST and gRPC on the same port', async () => {
     const health = await fetch(`${api.url}/health`);
     expect(await health.text()).toBe('OK');

@@ -79,7 +79,10 @@ export function mountGrpc(server: Server, deps: AppDeps): GrpcEndpoint {
     handler,
   );
   const sessions = new Set<http2.ServerHttp2Session>();
+  // A client that resets or vanishes is its own business: never an uncaught error here.
+  h2.on('sessionError', () => {});
   h2.on('session', (session) => {
+    session.on('error', () => {});
     sessions.add(session);
     session.on('close', () => sessions.delete(session));
     if (closing) session.close();

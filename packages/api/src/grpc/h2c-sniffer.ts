@@ -29,6 +29,8 @@ function replaying(socket: Socket, first: Buffer): Duplex {
       callback(err);
     },
   });
+  // The session sees the socket's end and close; an unread reset must not crash the process.
+  duplex.on('error', () => {});
   duplex.push(first);
   socket.on('data', (chunk: Buffer) => {
     if (!duplex.push(chunk)) socket.pause();
