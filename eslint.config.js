@@ -24,6 +24,8 @@ export default tseslint.config(
       '.switchboard/**',
       'test-results/**',
       'bench-results/**',
+      // Generated from proto/ by npm run gen:proto.
+      'packages/api/src/gen/**',
     ],
   },
   js.configs.recommended,

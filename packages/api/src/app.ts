@@ -10,6 +10,7 @@ import { authenticateHook } from './http/authenticate.js';
 import { clientErrorHandler } from './http/client-error.js';
 import { errorHandler } from './http/error-handler.js';
 import { answerExpectContinue } from './http/expect-continue.js';
+import { mountGrpc } from './grpc/grpc-server.js';
 import { gracefulClose } from './http/graceful-close.js';
 import { notFoundHandler, RouteMethods, routerOptions } from './http/method-not-allowed.js';
 import { mountWebSocket } from './realtime/ws/endpoint.js';
@@ -128,6 +129,9 @@ export async function buildApp(
   unsplashRoutes(app, deps);
   const { realtime } = deps;
   if (realtime) mountWebSocket(app, realtime);
-  gracefulClose(app, realtime && (() => realtime.closeSockets()));
+  const grpc = mountGrpc(app.server, deps);
+  gracefulClose(app, async () => {
+    await Promise.all([realtime?.closeSockets(), grpc.close()]);
+  });
   return app;
 }

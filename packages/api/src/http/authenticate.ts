@@ -1,6 +1,7 @@
 import { sbError } from '@switchboard/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../auth/actor.js';
+import { resolveActor } from '../auth/resolve-actor.js';
 import type { AppDeps } from '../app-deps.js';
 import { clearSessionCookie, tokenOf } from './session-cookie.js';
 
@@ -15,15 +16,11 @@ declare module 'fastify' {
 }
 
 /** Resolves the request's actor from its token (or open mode's anonymous user). */
-export async function resolveActor(deps: AppDeps, request: FastifyRequest): Promise<Actor | null> {
-  if (deps.config.authMode === 'open') {
-    return { id: deps.anonymous.id, username: deps.anonymous.username, sharedAccess: true };
-  }
-  const token = tokenOf(request);
-  if (!token) return null;
-  const user = await deps.sessions.userFor(token);
-  if (!user) return null;
-  return { id: user.id, username: user.username, sharedAccess: false, sessionId: user.sessionId };
+export function actorOfRequest(deps: AppDeps, request: FastifyRequest): Promise<Actor | null> {
+  return resolveActor(
+    { authMode: deps.config.authMode, anonymous: deps.anonymous, sessions: deps.sessions },
+    tokenOf(request),
+  );
 }
 
 export function authenticateHook(deps: AppDeps) {
@@ -31,7 +28,7 @@ export function authenticateHook(deps: AppDeps) {
     // No route (404, or 405 for a wrong method) is answered the same to everyone: routing comes first.
     if (request.routeOptions.config.public || request.is404 || !request.url.startsWith('/api/'))
       return;
-    const actor = await resolveActor(deps, request);
+    const actor = await actorOfRequest(deps, request);
     if (!actor) {
       // An invalid or expired token gets 401 and its cookie cleared, so the browser
       // stops sending a session that will never work again.

@@ -1,4 +1,5 @@
 import { limits } from '@switchboard/core';
+import { bearerToken } from '../auth/resolve-actor.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export const sessionCookieName = 'sb_session';
@@ -28,10 +29,7 @@ export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply)
 
 /** The session token of a request: `Authorization: Bearer …` first, else the cookie. */
 export function tokenOf(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (header) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (match) return match[1];
-  }
+  const bearer = bearerToken(request.headers.authorization);
+  if (bearer) return bearer;
   return request.cookies[sessionCookieName] || undefined;
 }

@@ -23,6 +23,8 @@ export class ApiMetrics {
   readonly #queries: Histogram<'outcome'>;
   readonly #deliveries: Counter;
   readonly #lag: Histogram;
+  readonly #grpcCalls: Counter<'service' | 'method' | 'code'>;
+  readonly #grpcSeconds: Histogram<'service' | 'method' | 'code'>;
   #pool: pg.Pool | undefined;
   #realtime: RealtimeGauges | undefined;
 
@@ -123,6 +125,19 @@ export class ApiMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
+    this.#grpcCalls = new Counter({
+      name: 'sb_api_grpc_calls_total',
+      help: 'gRPC (and Connect, gRPC-Web) calls by service, method and status code name.',
+      labelNames: ['service', 'method', 'code'],
+      registers,
+    });
+    this.#grpcSeconds = new Histogram({
+      name: 'sb_api_grpc_call_duration_seconds',
+      help: 'gRPC calls from arrival to their status (streams: their whole life).',
+      labelNames: ['service', 'method', 'code'],
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 60, 600],
+      registers,
+    });
   }
 
   /** The pool whose connections are reported. */
@@ -136,6 +151,12 @@ export class ApiMetrics {
 
   request(method: string, route: string, status: number, seconds: number): void {
     this.#requests.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  /** A gRPC call ended with `code` (ok, not_found, …) after `seconds`. */
+  grpcCall(service: string, method: string, code: string, seconds: number): void {
+    this.#grpcCalls.inc({ service, method, code });
+    this.#grpcSeconds.observe({ service, method, code }, seconds);
   }
 
   query(ms: number, failed: boolean): void {

@@ -199,6 +199,8 @@ export async function startRealtime(params: RealtimeParams): Promise<Realtime> {
     options,
     handleUpgrade,
     closeSockets: () => sockets.closeAll(),
+    subscribe: (conn, actor, boardId, afterSeq) => hub.subscribe(conn, actor, boardId, afterSeq),
+    release: (conn) => hub.release(conn),
     committed: (events) => {
       // BUS=pg: the commit's NOTIFY was the publication (nats/redis: the relay's publish).
       if (bus.kind === 'pg' && log.enabled('info')) {

@@ -8,7 +8,7 @@ import {
 import type { AppDeps } from '../app-deps.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { Actor } from '../auth/actor.js';
-import { actorOf, resolveActor } from '../http/authenticate.js';
+import { actorOf, actorOfRequest } from '../http/authenticate.js';
 import { clearSessionCookie, setSessionCookie, tokenOf } from '../http/session-cookie.js';
 import { createSession, createUser, findUserByUsername } from '../store/users.js';
 import { type App, errorResponses, typed } from './helpers.js';
@@ -138,7 +138,7 @@ export function authRoutes(app: App, deps: AppDeps) {
       },
     },
     async (request, reply) => {
-      const actor = await resolveActor(deps, request);
+      const actor = await actorOfRequest(deps, request);
       if (!actor && tokenOf(request)) clearSessionCookie(request, reply);
       return { user: actor ? await userOf(actor) : null, auth_mode: deps.config.authMode };
     },

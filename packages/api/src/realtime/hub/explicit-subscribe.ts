@@ -124,6 +124,7 @@ export async function subscribeExplicitly(
 function goneLive(env: SubscribeEnv, sub: Subscription, actor: Actor): void {
   const { conn, boardId } = sub;
   conn.sendControl(subscribedFrame(boardId, sub.lastSent));
+  if (conn.unseen) return;
   sub.present = true;
   const { viewers, key } = env.joinPresence(boardId, actor);
   sub.presenceKey = key;

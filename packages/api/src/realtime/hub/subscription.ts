@@ -17,6 +17,8 @@ export interface Subscriber {
    * that offered no subprotocol and has sent nothing yet.
    */
   readonly flatFrames: boolean;
+  /** Not a person looking at the board (a gRPC stream): never counted in its presence. */
+  readonly unseen?: boolean;
   /** 'all': no subscribe yet, gets every board it may read; 'explicit': only what it subscribed to. */
   mode: 'all' | 'explicit';
   /** The all-boards default is set up (its boards are subscribed). */
