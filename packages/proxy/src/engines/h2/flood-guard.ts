@@ -37,7 +37,8 @@ export class FloodGuard {
       if (closed) return;
       closed = true;
       this.#flooded(kind);
-      session.destroy(undefined, NGHTTP2_ENHANCE_YOUR_CALM);
+      // A number: the GOAWAY carries it (destroy(undefined, code) would send NO_ERROR).
+      (session.destroy as unknown as (code: number) => void)(NGHTTP2_ENHANCE_YOUR_CALM);
     };
     const bump = (field: 'resets' | 'settings' | 'pings', kind: FloodKind): void => {
       const l = this.#limits();
