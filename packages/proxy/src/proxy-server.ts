@@ -39,6 +39,8 @@ import { createRedirectServer, listen, sleep, urlHost } from './listen.js';
 import type { ListenerDeps, MainListener } from './engines/main-listener.js';
 import { NodeListener } from './engines/node/node-listener.js';
 import { RawListener } from './engines/raw/raw-listener.js';
+import type { Server as TlsServer } from 'node:tls';
+import { AlpnH2 } from './engines/h2/alpn.js';
 import { FloodGuard, type FloodKind } from './engines/h2/flood-guard.js';
 import { H2Front, type H2FrontContext } from './engines/h2/h2-front.js';
 import { H2cListener, floodLimits } from './engines/h2/h2-listener.js';
@@ -82,6 +84,7 @@ export class ProxyServer
   #admin: Server | undefined;
   #redirect: Server | undefined;
   #grpc: H2cListener | undefined;
+  #alpn: AlpnH2 | undefined;
   #grpcRoute: RouteRuntime | undefined;
   #tlsFiles: TlsFiles | undefined;
   #closing = false;
@@ -220,24 +223,29 @@ export class ProxyServer
       pair = await files.load();
       files.watch(() => void this.reloadTls().catch(() => {}));
     }
+    const alpnH2 = this.tls && cfg.server.http2.alpn;
     const deps: ListenerDeps = {
       config: () => this.config,
       front: new FrontDoor(this),
       metrics: this.metrics,
       tls: pair,
+      alpnH2,
     };
     const main: MainListener =
       cfg.server.engine === 'raw' ? new RawListener(deps, this) : new NodeListener(deps);
     this.#main = main;
+    const guard = new FloodGuard(
+      () => floodLimits(this.config),
+      (kind) => this.http2Flood(kind),
+    );
+    if (alpnH2 && main.secure !== undefined) {
+      this.#alpn = new AlpnH2(main.secure as TlsServer, cfg, this, deps.front, guard);
+    }
     this.port = await main.listen(cfg.listen.host, cfg.listen.port);
     this.url = `${this.tls ? 'https' : 'http'}://${urlHost(cfg.listen.host)}:${this.port}`;
 
     const grpc = cfg.grpc;
     if (grpc !== undefined && grpc.enabled) {
-      const guard = new FloodGuard(
-        () => floodLimits(this.config),
-        (kind) => this.http2Flood(kind),
-      );
       const front = new H2Front(this, false, () => this.#grpcRoute);
       this.#grpc = new H2cListener(cfg, front, guard);
       this.grpcPort = await this.#grpc.listen(grpc.listen.host, grpc.listen.port);
@@ -515,11 +523,13 @@ export class ProxyServer
       );
     if (this.#main) closing.push(this.#main.close());
     if (this.#grpc) closing.push(this.#grpc.close());
+    this.#alpn?.close();
     const deadline = Date.now() + grace;
     while (Date.now() < deadline && this.#inFlight() > 0) await sleep(25);
     for (const b of this.#allBackends()) b.closeWebSockets();
     for (const s of [this.#main, this.#admin, this.#redirect]) s?.closeAllConnections();
     this.#grpc?.closeAllConnections();
+    this.#alpn?.closeAllConnections();
     await Promise.all(closing);
     await Promise.all([...this.#pools.values()].map((p) => p.close(true)));
     if (this.analytics && this.config.analytics.persist && this.#opts.worker === undefined) {

@@ -20,6 +20,8 @@ export const proxyKeyDocs: Record<string, string> = {
   'server.health_path': "The proxy's own liveness path (null: none).",
   'server.ready_path': "The proxy's own readiness path (null: none).",
   'server.engine': '`raw`: the own HTTP/1.1 forwarding engine; `node`: node:http and undici.',
+  'server.http2.alpn':
+    'Offer HTTP/2 (ALPN `h2`) on the TLS listener; HTTP/1.1 clients keep the same port.',
   'server.http2.max_concurrent_streams':
     'Streams (calls) one HTTP/2 client connection may have open at once; more are refused (REFUSED_STREAM).',
   'server.http2.max_header_list_size':

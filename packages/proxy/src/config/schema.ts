@@ -209,6 +209,8 @@ export const routeSchema = z
 
 /** What one HTTP/2 client connection may do, and when it is cut off as a flood. */
 export const http2Schema = z.strictObject({
+  /** Offer HTTP/2 by ALPN on the TLS listener (HTTP/1.1 stays available on the same port). */
+  alpn: z.boolean().default(true),
   max_concurrent_streams: z.number().int().min(1).max(10_000).default(100),
   /** Decoded header block size; larger blocks (however many CONTINUATION frames) close the stream. */
   max_header_list_size: z

@@ -13,6 +13,13 @@ import { isGrpc, parseGrpcTimeout } from './grpc-status.js';
 /** A replayable (idempotent) call's body is held whole up to this size; a larger one streams. */
 const MAX_REPLAY_BODY = 1 << 20;
 
+/** Serves a stream the HTTP/2 engine does not carry. */
+export type H2Fallback = (
+  down: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+  rawHeaders: string[],
+) => void;
+
 /** What the HTTP/2 front door needs from the running proxy. */
 export interface H2FrontContext extends ExchangeEnv, H2CallEnv {
   readonly front: FrontPolicy;
@@ -29,14 +36,26 @@ export class H2Front {
   readonly #ctx: H2FrontContext;
   readonly #tls: boolean;
   #fixedRoute: (() => RouteRuntime | undefined) | undefined;
+  readonly #fallback: H2Fallback | undefined;
 
-  constructor(ctx: H2FrontContext, tls: boolean, fixedRoute?: () => RouteRuntime | undefined) {
+  /**
+   * `fallback` (ALPN h2 on the TLS listener) takes what this engine does not
+   * carry: the proxy's own pages, admin, static sites and pools that speak
+   * HTTP/1.1 — the node engine serves them through node:http2's compatibility API.
+   */
+  constructor(
+    ctx: H2FrontContext,
+    tls: boolean,
+    fixedRoute?: () => RouteRuntime | undefined,
+    fallback?: H2Fallback,
+  ) {
     this.#ctx = ctx;
     this.#tls = tls;
     this.#fixedRoute = fixedRoute;
+    this.#fallback = fallback;
   }
 
-  onStream(down: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+  onStream(down: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[] = []): void {
     const started = performance.now();
     const ctx = this.#ctx;
     const target = headers[':path'] ?? '';
@@ -49,6 +68,13 @@ export class H2Front {
       const policy = ctx.front;
       d = policy.decide(target, pathOf(target), headers[':authority'] ?? headers.host);
       if (d.kind === 'limited' && d.then?.kind === 'static') d = d.then;
+    }
+    if (
+      this.#fallback !== undefined &&
+      (d.route?.pool === undefined || d.route.pool.config.protocol === 'http1')
+    ) {
+      this.#fallback(down, headers, rawHeaders);
+      return;
     }
     const peerIp = normalizeIp(down.session?.socket?.remoteAddress);
     const xff = headers['x-forwarded-for'];
