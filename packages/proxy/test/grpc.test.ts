@@ -165,6 +165,23 @@ describe('gRPC through the proxy (h2c listener, h2c upstream)', () => {
     expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED);
   });
 
+  it("passes a client's cancel (RST_STREAM) on to the backend", async () => {
+    const [b] = await backends(1);
+    const p = await grpcProxy(ids([b!]));
+    const c = client(p);
+    const fn = c.Slow as unknown as (
+      req: Buffer,
+      cb: (err: grpc.ServiceError | null) => void,
+    ) => grpc.ClientUnaryCall;
+    const done = new Promise<grpc.ServiceError | null>((resolve) => {
+      const call = fn.call(c, Buffer.from('x'), resolve);
+      setTimeout(() => call.cancel(), 100);
+    });
+    expect((await done)?.code).toBe(grpc.status.CANCELLED);
+    await waitFor(() => b!.cancelled === 1);
+    await waitFor(() => p.backends()[0]?.stats.active_requests === 0);
+  });
+
   it('retries calls of idempotent methods after a connection failure, never the others', async () => {
     const [good] = await backends(1);
     // A backend that takes the call and drops its connection.
