@@ -16,6 +16,12 @@ export const benchmarks = [
     script: 'bench',
   },
   {
+    name: 'grpc',
+    what: 'gRPC unary calls through the proxy (h2c) vs direct to the same backend',
+    dir: 'packages/proxy',
+    script: 'bench:grpc',
+  },
+  {
     name: 'write',
     what: 'POST /api/tasks through proxy and API vs pgbench, same transaction',
     dir: 'packages/loadgen',

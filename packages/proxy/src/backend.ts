@@ -3,6 +3,7 @@ import { Pool } from 'undici';
 import type { BackendConfig, PoolConfig } from './config/load.js';
 import { HealthState, type HealthEvent, type HealthPolicy } from './health/state.js';
 import { ConnectionPool, type PoolSettings } from './engines/raw/connection-pool.js';
+import { UpstreamSessions } from './engines/h2/upstream-sessions.js';
 import type { Target } from './strategies/types.js';
 
 export type BackendStateName = 'up' | 'starting' | 'down' | 'draining';
@@ -47,6 +48,7 @@ export class Backend implements Target {
   /** Keep-alive connections of the raw engine. */
   raw: ConnectionPool;
   #dispatcher: Pool | undefined;
+  #h2: UpstreamSessions | undefined;
   #poolConfig: PoolConfig;
   readonly hooks: BackendHooks;
 
@@ -91,6 +93,15 @@ export class Backend implements Target {
    */
   get dispatcher(): Pool {
     return (this.#dispatcher ??= createDispatcher(this.url, this.#poolConfig));
+  }
+
+  /** HTTP/2 sessions to this backend (pools with protocol h2c or h2), created on first use. */
+  get h2(): UpstreamSessions {
+    return (this.#h2 ??= new UpstreamSessions(this.url, {
+      connections: this.#poolConfig.h2_connections,
+      connectTimeout: this.#poolConfig.timeouts.connect,
+      keepAlive: Math.max(this.#poolConfig.keep_alive, 60_000),
+    }));
   }
 
   get load(): number {
@@ -150,7 +161,8 @@ export class Backend implements Target {
     const event = this.health.recordCheck(result.ok, Date.now());
     if (event === 'check-down') {
       const h = this.#poolConfig.health;
-      this.downReason = `${h.method} ${h.path}: ${result.error ?? `status ${result.status}`}`;
+      const what = h.type === 'grpc' ? 'grpc health' : `${h.method} ${h.path}`;
+      this.downReason = `${what}: ${result.error ?? `status ${result.status}`}`;
     }
     if (event) this.hooks.changed(this, event);
     return event;
@@ -207,6 +219,7 @@ export class Backend implements Target {
     this.closed = true;
     clearTimeout(this.#ejectionTimer);
     this.raw.close(force);
+    this.#h2?.close(force);
     const d = this.#dispatcher;
     if (force) {
       clearTimeout(this.#drainTimer);
@@ -227,6 +240,8 @@ export class Backend implements Target {
     this.#poolConfig = pool;
     // In-flight requests keep the old pools until they finish.
     void old?.close().catch(() => {});
+    this.#h2?.close(false);
+    this.#h2 = undefined;
     this.raw.close(false);
     this.raw = new ConnectionPool(this.origin, poolSettings(pool));
     this.hooks.changed(this);

@@ -36,6 +36,10 @@ export const proxyErrors = {
     status: 504,
     message: 'The upstream server did not answer in time.',
   },
+  SB_ERR_DEADLINE_EXCEEDED: {
+    status: 504,
+    message: "The call's deadline (grpc-timeout) passed before the backend answered.",
+  },
   SB_ERR_OUTCOME_UNKNOWN: {
     status: 504,
     message:

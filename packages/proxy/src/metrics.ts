@@ -29,6 +29,8 @@ export class ProxyMetrics {
   readonly #requests: Counter<'route' | 'backend' | 'method' | 'status_class'>;
   readonly #duration: Histogram<'route' | 'backend'>;
   readonly #retries: Counter<'route' | 'reason'>;
+  readonly #grpcCalls: Counter;
+  readonly #floods: Counter;
   readonly #ejections: Counter<'pool' | 'backend'>;
   readonly #rateLimited: Counter<'route' | 'key'>;
   readonly #checks: Counter<'pool' | 'backend' | 'result'>;
@@ -56,6 +58,18 @@ export class ProxyMetrics {
       help: 'Time from request received to response complete, in seconds.',
       labelNames: ['route', 'backend'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.#grpcCalls = new Counter({
+      name: 'sb_proxy_grpc_calls_total',
+      help: "gRPC calls answered, by pool and gRPC status code (the proxy's own answers included).",
+      labelNames: ['pool', 'code'],
+      registers,
+    });
+    this.#floods = new Counter({
+      name: 'sb_proxy_http2_floods_total',
+      help: 'HTTP/2 client connections closed as floods, by kind (rapid_reset, settings, ping, headers).',
+      labelNames: ['kind'],
       registers,
     });
     this.#retries = new Counter({
@@ -184,6 +198,14 @@ export class ProxyMetrics {
     }
     c.inc();
     slot.hist.observe(info.durationMs / 1000);
+  }
+
+  grpcCall(pool: string, code: number): void {
+    this.#grpcCalls.inc({ pool, code: String(code) });
+  }
+
+  http2Flood(kind: string): void {
+    this.#floods.inc({ kind });
   }
 
   retried(route: string, reason: string): void {

@@ -39,6 +39,11 @@ import { createRedirectServer, listen, sleep, urlHost } from './listen.js';
 import type { ListenerDeps, MainListener } from './engines/main-listener.js';
 import { NodeListener } from './engines/node/node-listener.js';
 import { RawListener } from './engines/raw/raw-listener.js';
+import type { Server as TlsServer } from 'node:tls';
+import { AlpnH2 } from './engines/h2/alpn.js';
+import { FloodGuard, type FloodKind } from './engines/h2/flood-guard.js';
+import { H2Front, type H2FrontContext } from './engines/h2/h2-front.js';
+import { H2cListener, floodLimits } from './engines/h2/h2-listener.js';
 import { buildRoutes } from './runtime.js';
 import { analyticsScope, mergedAnalytics } from './shared/analytics-scope.js';
 import { openSharedState, type SharedState } from './shared/shared-state.js';
@@ -57,7 +62,7 @@ function loadRedis(): typeof Redis {
 
 /** The proxy: listeners, routing, forwarding, admin; one instance per startProxy. */
 export class ProxyServer
-  implements ExchangeEnv, PoolListener, AdminControl, FrontContext, RunningProxy
+  implements ExchangeEnv, PoolListener, AdminControl, FrontContext, H2FrontContext, RunningProxy
 {
   config: ProxyConfig;
   readonly log: Logger;
@@ -78,6 +83,9 @@ export class ProxyServer
   #main: MainListener | undefined;
   #admin: Server | undefined;
   #redirect: Server | undefined;
+  #grpc: H2cListener | undefined;
+  #alpn: AlpnH2 | undefined;
+  #grpcRoute: RouteRuntime | undefined;
   #tlsFiles: TlsFiles | undefined;
   #closing = false;
   #shared: SharedState | undefined;
@@ -90,6 +98,9 @@ export class ProxyServer
   redirectUrl = '';
   port = 0;
   adminPort = 0;
+  /** The gRPC (h2c) listener, when `grpc` is configured. */
+  grpcUrl = '';
+  grpcPort = 0;
   readonly reloadConfig: (() => Promise<void>) | undefined;
 
   constructor(config: ProxyConfig, opts: StartOptions = {}) {
@@ -151,6 +162,20 @@ export class ProxyServer
     this.#routes = routes;
     this.#limiters = limiters;
     this.#front = new FrontPolicy(this.config, routes);
+    const grpcPool = this.config.grpc?.pool;
+    this.#grpcRoute =
+      grpcPool === undefined
+        ? undefined
+        : {
+            name: 'grpc',
+            config: { name: 'grpc', match: {}, pool: grpcPool, strip_prefix: false },
+            pool: this.#pools.get(grpcPool),
+            site: undefined,
+            limiter: undefined,
+            headersTimeout: undefined,
+            bodyTimeout: undefined,
+            maxBodySize: undefined,
+          };
     const timeouts = Object.values(this.config.pools).map((p) => p.timeouts.connect);
     this.connectTimeout = timeouts.length ? Math.max(...timeouts) : defaultConnectTimeoutMs;
   }
@@ -198,17 +223,34 @@ export class ProxyServer
       pair = await files.load();
       files.watch(() => void this.reloadTls().catch(() => {}));
     }
+    const alpnH2 = this.tls && cfg.server.http2.alpn;
     const deps: ListenerDeps = {
       config: () => this.config,
       front: new FrontDoor(this),
       metrics: this.metrics,
       tls: pair,
+      alpnH2,
     };
     const main: MainListener =
       cfg.server.engine === 'raw' ? new RawListener(deps, this) : new NodeListener(deps);
     this.#main = main;
+    const guard = new FloodGuard(
+      () => floodLimits(this.config),
+      (kind) => this.http2Flood(kind),
+    );
+    if (alpnH2 && main.secure !== undefined) {
+      this.#alpn = new AlpnH2(main.secure as TlsServer, cfg, this, deps.front, guard);
+    }
     this.port = await main.listen(cfg.listen.host, cfg.listen.port);
     this.url = `${this.tls ? 'https' : 'http'}://${urlHost(cfg.listen.host)}:${this.port}`;
+
+    const grpc = cfg.grpc;
+    if (grpc !== undefined && grpc.enabled) {
+      const front = new H2Front(this, false, () => this.#grpcRoute);
+      this.#grpc = new H2cListener(cfg, front, guard);
+      this.grpcPort = await this.#grpc.listen(grpc.listen.host, grpc.listen.port);
+      this.grpcUrl = `http://${urlHost(grpc.listen.host)}:${this.grpcPort}`;
+    }
 
     // Cluster workers share this listener too (node:cluster hands connections round).
     if (this.tls && cfg.tls?.redirect_listen) {
@@ -238,7 +280,12 @@ export class ProxyServer
       }
     }
     this.log.info(
-      { url: this.url, admin: this.adminUrl || null, pools: [...this.#pools.keys()] },
+      {
+        url: this.url,
+        admin: this.adminUrl || null,
+        grpc: this.grpcUrl || null,
+        pools: [...this.#pools.keys()],
+      },
       'proxy listening',
     );
   }
@@ -336,6 +383,15 @@ export class ProxyServer
   retried(route: string, backend: string, reason: string): void {
     this.metrics.retried(route, reason);
     this.log.debug({ route, backend, reason }, 'retrying on another backend');
+  }
+
+  grpcCall(pool: string, code: number): void {
+    this.metrics.grpcCall(pool, code);
+  }
+
+  http2Flood(kind: FloodKind): void {
+    this.metrics.http2Flood(kind);
+    this.log.warn({ kind }, 'HTTP/2 client connection closed as a flood');
   }
 
   upgradeDone(info: { route: string; backend: string | undefined; status: number }): void {
@@ -466,10 +522,14 @@ export class ProxyServer
           }),
       );
     if (this.#main) closing.push(this.#main.close());
+    if (this.#grpc) closing.push(this.#grpc.close());
+    this.#alpn?.close();
     const deadline = Date.now() + grace;
     while (Date.now() < deadline && this.#inFlight() > 0) await sleep(25);
     for (const b of this.#allBackends()) b.closeWebSockets();
     for (const s of [this.#main, this.#admin, this.#redirect]) s?.closeAllConnections();
+    this.#grpc?.closeAllConnections();
+    this.#alpn?.closeAllConnections();
     await Promise.all(closing);
     await Promise.all([...this.#pools.values()].map((p) => p.close(true)));
     if (this.analytics && this.config.analytics.persist && this.#opts.worker === undefined) {

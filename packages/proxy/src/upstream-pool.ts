@@ -6,6 +6,7 @@ import { dnsLookup, type DnsSettings, type Lookup } from './discovery/dns-lookup
 import { isDnsUrl, parseDnsName } from './discovery/dns-name.js';
 import { proxyError } from './errors.js';
 import { HealthChecker } from './health/checker.js';
+import { grpcProbe } from './health/grpc-probe.js';
 import { httpProbe, type Probe } from './health/probe.js';
 import type { HealthEvent } from './health/state.js';
 import { RetryBudget } from './retry-budget.js';
@@ -97,7 +98,8 @@ export class UpstreamPool {
   }
 
   #probe(): Probe {
-    return (this.#opts.probe ?? httpProbe)(this.config.health);
+    const health = this.config.health;
+    return (this.#opts.probe ?? (health.type === 'grpc' ? grpcProbe : httpProbe))(health);
   }
 
   /** Backends that may take new requests, in config order; cached until something changes. */

@@ -20,6 +20,25 @@ export const proxyKeyDocs: Record<string, string> = {
   'server.health_path': "The proxy's own liveness path (null: none).",
   'server.ready_path': "The proxy's own readiness path (null: none).",
   'server.engine': '`raw`: the own HTTP/1.1 forwarding engine; `node`: node:http and undici.',
+  'server.http2.alpn':
+    'Offer HTTP/2 (ALPN `h2`) on the TLS listener; HTTP/1.1 clients keep the same port.',
+  'server.http2.max_concurrent_streams':
+    'Streams (calls) one HTTP/2 client connection may have open at once; more are refused (REFUSED_STREAM).',
+  'server.http2.max_header_list_size':
+    'Largest decoded header block of an HTTP/2 request (bytes), however many CONTINUATION frames carry it.',
+  'server.http2.max_frame_size': 'Largest HTTP/2 frame payload the proxy accepts (bytes).',
+  'server.http2.initial_window_size': 'HTTP/2 flow-control window per stream (bytes).',
+  'server.http2.max_session_memory':
+    'Memory one HTTP/2 connection may hold (MiB); beyond it new streams are refused.',
+  'server.http2.flood_window':
+    'The window over which HTTP/2 resets, SETTINGS and PINGs are counted.',
+  'server.http2.max_resets':
+    'Streams a client may reset per window (rapid reset, CVE-2023-44487); beyond: GOAWAY ENHANCE_YOUR_CALM.',
+  'server.http2.max_settings': 'SETTINGS frames a client may send per window; beyond: GOAWAY.',
+  'server.http2.max_pings': 'PING frames a client may send per window; beyond: GOAWAY.',
+  'grpc.enabled': 'Open the gRPC listener.',
+  'grpc.listen': 'The gRPC listener (cleartext HTTP/2, prior knowledge), host:port.',
+  'grpc.pool': 'The pool every gRPC call goes to; without it calls follow `routes` by path.',
   'tls.enabled': 'Terminate TLS on the main listener.',
   'tls.cert': 'PEM certificate chain file.',
   'tls.key': 'PEM private key file.',
@@ -79,6 +98,9 @@ export const proxyKeyDocs: Record<string, string> = {
   'pools.*.health.expect_status':
     'Statuses that count as up: a code, a list or a range such as 200-399.',
   'pools.*.health.initial': 'State of a backend before its first check.',
+  'pools.*.health.type':
+    '`http`: method and path answered with expect_status; `grpc`: grpc.health.v1.Health/Check over HTTP/2 answered SERVING.',
+  'pools.*.health.grpc_service': "`grpc` checks: the service asked about ('' = the whole server).",
   'pools.*.passive.enabled': 'Eject backends that fail real requests.',
   'pools.*.passive.consecutive_failures': 'Failures in a row that eject a backend.',
   'pools.*.passive.base_ejection': 'First ejection time (doubles on each repeat).',
@@ -88,6 +110,8 @@ export const proxyKeyDocs: Record<string, string> = {
   'pools.*.retries.budget_ratio':
     'Retries may add at most this fraction of the last 10 s of requests…',
   'pools.*.retries.min_per_second': '…but at least this many retries per second are allowed.',
+  'pools.*.retries.idempotent_methods':
+    'gRPC methods (`/package.Service/Method`) safe to send twice: retried on another backend after a connection failure.',
   'pools.*.timeouts.connect': 'Time to open a TCP connection to a backend.',
   'pools.*.timeouts.headers': "Time to the backend's response headers (504 after).",
   'pools.*.timeouts.body': 'Longest gap between two chunks of the response body.',
@@ -95,6 +119,10 @@ export const proxyKeyDocs: Record<string, string> = {
   'pools.*.keep_alive': 'Idle time before an upstream connection is closed.',
   'pools.*.drain_timeout':
     'How long a drained backend keeps its WebSockets before they are closed.',
+  'pools.*.protocol':
+    'How the proxy speaks to the backends: `http1`, `h2c` (HTTP/2 cleartext, prior knowledge) or `h2` (HTTP/2 over TLS).',
+  'pools.*.h2_connections':
+    'HTTP/2 connections per backend (h2c, h2); calls spread over them as streams.',
   'pools.*.dns_refresh':
     'How often dns:// backends are looked up again (also at once when one of them fails).',
   'dns.servers': 'DNS servers (ip or ip:port) for dns:// backends; the system resolver when empty.',

@@ -141,6 +141,9 @@ export function parseProxyConfig(obj: unknown): ProxyConfig {
       routes.push({ name: 'default', match: {}, pool: first, strip_prefix: false });
     }
   }
+  if (raw.grpc?.pool !== undefined && pools[raw.grpc.pool] === undefined) {
+    issues.push(`grpc.pool: unknown pool "${raw.grpc.pool}"`);
+  }
   if (raw.admin.enabled && !raw.admin.token && !isLoopback(raw.admin.listen.host)) {
     issues.push(
       `admin.token: required when admin.listen is not a loopback address (${raw.admin.listen.host})`,

@@ -77,6 +77,10 @@ export const healthSchema = z.strictObject({
   expect_status: statusSpec.default([[200, 399]]),
   /** Whether a backend counts as up before its first check. */
   initial: z.enum(['up', 'down']).default('up'),
+  /** http: `method path` answered with expect_status; grpc: grpc.health.v1.Health/Check answered SERVING. */
+  type: z.enum(['http', 'grpc']).default('http'),
+  /** grpc: the service name asked about ('' = the server as a whole). */
+  grpc_service: z.string().default(''),
 });
 
 export const passiveSchema = z.strictObject({
@@ -92,6 +96,11 @@ export const retrySchema = z.strictObject({
   budget_ratio: z.number().min(0).max(1).default(0.2),
   /** ... but at least this many retries per second are always allowed. */
   min_per_second: z.number().int().min(0).default(10),
+  /**
+   * gRPC methods (`/package.Service/Method`) safe to send twice: their calls
+   * are retried on another backend like idempotent HTTP methods.
+   */
+  idempotent_methods: z.array(z.string().startsWith('/')).default([]),
 });
 
 /** How long the proxy waits for a TCP connection to a backend, unless a pool says otherwise. */
@@ -156,6 +165,10 @@ const poolShape = {
   drain_timeout: duration.default(30_000),
   /** How often dns:// backends are resolved again (and at once when one fails). */
   dns_refresh: duration.default(5000),
+  /** How the proxy speaks to the backends: HTTP/1.1, HTTP/2 in cleartext (h2c) or HTTP/2 over TLS. */
+  protocol: z.enum(['http1', 'h2c', 'h2']).default('http1'),
+  /** HTTP/2 connections per backend (h2c, h2): calls are spread over them as streams. */
+  h2_connections: z.number().int().min(1).max(64).default(2),
 };
 
 export const poolSchema = z.strictObject(poolShape);
@@ -194,6 +207,37 @@ export const routeSchema = z
     message: 'A route needs exactly one of pool or static',
   });
 
+/** What one HTTP/2 client connection may do, and when it is cut off as a flood. */
+export const http2Schema = z.strictObject({
+  /** Offer HTTP/2 by ALPN on the TLS listener (HTTP/1.1 stays available on the same port). */
+  alpn: z.boolean().default(true),
+  max_concurrent_streams: z.number().int().min(1).max(10_000).default(100),
+  /** Decoded header block size; larger blocks (however many CONTINUATION frames) close the stream. */
+  max_header_list_size: z
+    .number()
+    .int()
+    .min(1024)
+    .max(1 << 20)
+    .default(16_384),
+  max_frame_size: z.number().int().min(16_384).max(16_777_215).default(16_384),
+  initial_window_size: z
+    .number()
+    .int()
+    .min(65_535)
+    .max(2 ** 31 - 1)
+    .default(1 << 20),
+  /** Memory nghttp2 may hold for one connection, MiB. */
+  max_session_memory: z.number().int().min(1).max(1024).default(32),
+  /** The window over which the counts below are taken. */
+  flood_window: duration.default(1000),
+  /** Streams a client may reset in a window (rapid reset, CVE-2023-44487). */
+  max_resets: z.number().int().min(1).default(200),
+  /** SETTINGS frames a client may send in a window. */
+  max_settings: z.number().int().min(1).default(50),
+  /** PING frames a client may send in a window. */
+  max_pings: z.number().int().min(1).default(50),
+});
+
 export const proxyConfigSchema = z.strictObject({
   listen: listenAddress.default({ host: '0.0.0.0', port: 8080 }),
   /** Worker processes sharing the listener (node:cluster); "auto": one per CPU. */
@@ -219,8 +263,19 @@ export const proxyConfigSchema = z.strictObject({
        * does not handle); node: node:http and undici for everything.
        */
       engine: z.enum(['raw', 'node']).default('raw'),
+      /** Limits of HTTP/2 client connections (the gRPC listener, ALPN h2 over TLS). */
+      http2: http2Schema.prefault({}),
     })
     .prefault({}),
+  /** A cleartext HTTP/2 (h2c, prior knowledge) listener for gRPC clients. */
+  grpc: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      listen: listenAddress.default({ host: '0.0.0.0', port: 50051 }),
+      /** Every call goes to this pool; without it, calls follow `routes` by path. */
+      pool: z.string().min(1).optional(),
+    })
+    .optional(),
   tls: z
     .strictObject({
       enabled: z.boolean().default(true),

@@ -22,4 +22,6 @@ export interface ListenerDeps {
   metrics: ProxyMetrics;
   /** Certificate and key when the listener terminates TLS. */
   tls: { cert: string | Buffer; key: string | Buffer } | undefined;
+  /** Offer h2 by ALPN on the TLS listener (AlpnH2 takes those connections). */
+  alpnH2: boolean;
 }

@@ -66,6 +66,11 @@ export class Exchange implements PickContext {
   readonly clientIp: string;
   readonly hasBody: boolean;
   readonly started: number;
+  /**
+   * Safe to send twice though its method is not idempotent (a gRPC method the
+   * pool lists in `retries.idempotent_methods`, its body held whole).
+   */
+  idempotent = false;
   /** A sticky strategy's Set-Cookie for the response. */
   setCookie: string | undefined = undefined;
   /** Extra response headers (RateLimit-*), name/value pairs. */
@@ -286,6 +291,7 @@ export class Exchange implements PickContext {
       sent: this.#sent,
       hasBody: this.hasBody,
       method: this.method,
+      idempotent: this.idempotent,
     });
     if (next !== undefined) {
       this.#retries++;

@@ -23,6 +23,12 @@ const CONNECTION_ERRORS = new Set([
   'UND_ERR_DESTROYED',
 ]);
 
+/**
+ * An HTTP/2 stream the backend did not process: refused (REFUSED_STREAM) or
+ * above a GOAWAY's last stream id (RFC 9113 §8.7) — safe to send again.
+ */
+export const NOT_PROCESSED = 'H2_REFUSED_STREAM';
+
 /** No response head within the first-byte timeout (`timeouts.headers`). */
 export const HEADERS_TIMEOUT = 'UND_ERR_HEADERS_TIMEOUT';
 
@@ -40,6 +46,8 @@ interface FailedAttempt {
   sent: boolean;
   hasBody: boolean;
   method: string;
+  /** Declared safe to repeat beyond the method (a gRPC method in `retries.idempotent_methods`). */
+  idempotent: boolean;
   code: string;
 }
 
@@ -52,9 +60,10 @@ interface FailedAttempt {
 function mayRetry(a: FailedAttempt): boolean {
   if (a.attempts > a.maxRetries) return false;
   if (!a.sent) return true;
+  if (a.code === NOT_PROCESSED) return !a.hasBody;
   return (
     !a.hasBody &&
-    IDEMPOTENT.has(a.method) &&
+    (a.idempotent || IDEMPOTENT.has(a.method)) &&
     (CONNECTION_ERRORS.has(a.code) || a.code === HEADERS_TIMEOUT)
   );
 }
@@ -97,13 +106,14 @@ export function retryElsewhere(
   ex: RetryingRequest,
   failed: Backend,
   code: string,
-  attempt: { sent: boolean; hasBody: boolean; method: string },
+  attempt: { sent: boolean; hasBody: boolean; method: string; idempotent?: boolean },
 ): Backend | undefined {
   const allowed =
     mayRetry({
       attempts: ex.tried === undefined ? 1 : ex.tried.length + 1,
       maxRetries: ex.pool.config.retries.max_retries,
       code,
+      idempotent: false,
       ...attempt,
     }) && ex.pool.retryBudget.tryWithdraw();
   if (!allowed) return undefined;

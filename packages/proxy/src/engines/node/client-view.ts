@@ -50,6 +50,14 @@ export function viewRequest(
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
     const len = name.length;
+    // HTTP/2 (node:http2's compatibility request): pseudo-headers never go upstream; :authority is the host.
+    if (name.charCodeAt(0) === 58 /* : */) {
+      if (name === ':authority' && host === undefined) {
+        host = value;
+        out.push('host', value);
+      }
+      continue;
+    }
     // Only names of these lengths need a closer look.
     if (len === 4 && name.toLowerCase() === 'host') {
       if (host !== undefined) dupHost = true;
@@ -99,6 +107,9 @@ export function viewRequest(
     out.push(name, value);
   }
 
+  // An HTTP/2 request has a body unless its HEADERS ended the stream (no length is required).
+  if (req.httpVersionMajor === 2 && !hasBody)
+    hasBody = !(req as unknown as { stream: { endAfterHeaders: boolean } }).stream.endAfterHeaders;
   const headers = listed ? dropNamed(out, listed) : out;
   const clientIp = trusted.clientIp(peerIp, xff);
   const proto = tls ? 'https' : 'http';

@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { Server as TlsServer } from 'node:tls';
 import type { ProxyConfig } from '../../config/load.js';
 import { listen, mainServerOptions } from '../../listen.js';
+import { ALPN_PROTOCOLS } from '../h2/alpn.js';
 import { capConnections } from '../client-sockets.js';
 import type { ListenerDeps, MainListener } from '../main-listener.js';
 import { onClientError } from './client-errors.js';
@@ -24,7 +25,12 @@ export class NodeListener implements MainListener {
     const opts = mainServerOptions(cfg);
     const server = serveFrontDoor(
       deps.tls
-        ? createHttpsServer({ ...opts, cert: deps.tls.cert, key: deps.tls.key })
+        ? createHttpsServer({
+            ...opts,
+            cert: deps.tls.cert,
+            key: deps.tls.key,
+            ...(deps.alpnH2 ? { ALPNProtocols: ALPN_PROTOCOLS } : {}),
+          })
         : createHttpServer(opts),
       deps.front,
     );

@@ -1,5 +1,6 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { ALPN_PROTOCOLS } from '../h2/alpn.js';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import type { ProxyConfig } from '../../config/load.js';
 import { capConnections, isRefused } from '../client-sockets.js';
@@ -50,7 +51,7 @@ export class RawListener implements MainListener, ConnectionHost {
       const tls = createTlsServer({
         cert: deps.tls.cert,
         key: deps.tls.key,
-        ALPNProtocols: ['http/1.1'],
+        ALPNProtocols: deps.alpnH2 ? ALPN_PROTOCOLS : ['http/1.1'],
         allowHalfOpen: true,
       });
       tls.on('secureConnection', onSocket);
