@@ -158,6 +158,8 @@ async function startOnce(mode, dataDir) {
       ...process.env,
       PORT: String(port),
       ADMIN_ADDR: `127.0.0.1:${adminPort}`,
+      // gRPC is tested on its own ports; tests run side by side.
+      GRPC_PORT: 'off',
       DATA_DIR: dataDir,
       DATABASE_URL: '',
       LOG_LEVEL: 'warn',

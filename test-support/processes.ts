@@ -154,6 +154,8 @@ export async function startSwitchboardUp(options: UpOptions): Promise<Switchboar
       ...process.env,
       PORT: String(options.port),
       ADMIN_ADDR: `127.0.0.1:${options.adminPort}`,
+      // gRPC is tested on its own ports; tests run side by side.
+      GRPC_PORT: 'off',
       DATA_DIR: options.dataDir,
       API_INSTANCES: String(options.instances),
       LOG_LEVEL: 'warn',

@@ -8,6 +8,13 @@ import { z } from 'zod';
 /** What `npm start` / `switchboard up` runs: the whole product on one machine. */
 export interface UpConfig {
   port: number;
+  /**
+   * The proxy's gRPC listener (h2c, seed 001's TaskService on :50051); undefined: off.
+   * Only an explicit GRPC_PORT is insisted on: the default is given up, with a
+   * warning, when another program holds it.
+   */
+  grpcPort: number | undefined;
+  grpcPortExplicit: boolean;
   adminHost: string;
   adminPort: number;
   adminToken: string | undefined;
@@ -60,6 +67,15 @@ const settings = {
     yaml: 'port',
     schema: port,
     fallback: '8080',
+  },
+  grpcPort: {
+    description:
+      "The proxy's gRPC listener (cleartext HTTP/2, seed 001's clients dial it); `off`: none. The default is skipped with a warning when in use.",
+    env: 'GRPC_PORT',
+    flag: 'grpc-port',
+    yaml: 'grpc_port',
+    schema: z.union([z.literal('off'), port]),
+    fallback: '50051',
   },
   adminAddr: {
     description: "The proxy's admin API and /metrics (a token is required beyond loopback).",
@@ -337,8 +353,14 @@ export function parseUpConfig(argv: string[], env: Record<string, string | undef
     throw new UpConfigError('NATS_URL', 'is required when BUS=nats');
   if (c.bus === 'redis' && !c.redisUrl)
     throw new UpConfigError('REDIS_URL', 'is required when BUS=redis');
+  const grpcExplicit =
+    typeof (values as Record<string, unknown>)['grpc-port'] === 'string' ||
+    (env.GRPC_PORT !== undefined && env.GRPC_PORT !== '') ||
+    (file.grpc_port !== undefined && file.grpc_port !== null);
   return {
     port: c.port as number,
+    grpcPort: c.grpcPort === 'off' ? undefined : (c.grpcPort as number),
+    grpcPortExplicit: grpcExplicit,
     adminHost,
     adminPort,
     adminToken: c.adminToken,

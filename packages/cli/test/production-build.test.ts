@@ -190,6 +190,8 @@ describe('the production build, pruned to production dependencies', () => {
       env: cleanEnv({
         PORT: String(port),
         ADMIN_ADDR: `127.0.0.1:${adminPort}`,
+        // gRPC is tested on its own ports; tests run side by side.
+        GRPC_PORT: 'off',
         DATA_DIR: dataDir,
         API_INSTANCES: '2',
         AUTH_MODE: 'open',

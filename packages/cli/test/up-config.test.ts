@@ -39,6 +39,8 @@ describe('switchboard up configuration', () => {
     [{ AUTH_MODE: 'none' }, 'AUTH_MODE'],
     [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN'],
     [{ RATE_LIMIT_PER_MINUTE: '-1' }, 'RATE_LIMIT_PER_MINUTE'],
+    [{ GRPC_PORT: 'none' }, 'GRPC_PORT'],
+    [{ GRPC_PORT: '70000' }, 'GRPC_PORT'],
   ])('a malformed value stops start-up naming the variable %#', (env, variable) => {
     expect(errorOf([], env).variable).toBe(variable);
   });
@@ -53,5 +55,21 @@ describe('switchboard up configuration', () => {
     expect(errorOf(['--config', file], {}).message).toMatch(/unknown keys: portt/);
     writeFileSync(file, 'port: nine\n');
     expect(errorOf(['--config', file], {}).variable).toMatch(/^port \(in /);
+  });
+
+  it('gRPC on :50051 by default, another port or off; only a chosen port is insisted on', () => {
+    expect(parseUpConfig([], {})).toMatchObject({ grpcPort: 50051, grpcPortExplicit: false });
+    expect(parseUpConfig([], { GRPC_PORT: '50052' })).toMatchObject({
+      grpcPort: 50052,
+      grpcPortExplicit: true,
+    });
+    expect(parseUpConfig(['--grpc-port', 'off'], {})).toMatchObject({ grpcPort: undefined });
+    const dir = mkdtempSync(path.join(tmpdir(), 'sb-up-'));
+    const file = path.join(dir, 'up.yaml');
+    writeFileSync(file, 'grpc_port: 50060\n');
+    expect(parseUpConfig(['--config', file], {})).toMatchObject({
+      grpcPort: 50060,
+      grpcPortExplicit: true,
+    });
   });
 });

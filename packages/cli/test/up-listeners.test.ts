@@ -5,6 +5,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test-support/processes.js';
 import { startStack } from '../../../test-support/stack.js';
+import { defaultGrpcPortTaken } from '../src/up/listeners-free.js';
+import { parseUpConfig } from '../src/up-config.js';
 
 /**
  * A port in use is found before anything is created or started, and the
@@ -35,6 +37,7 @@ describe('switchboard up with a listener it cannot have', () => {
   it.each([
     ['PORT', (port: number) => ({ PORT: String(port) })],
     ['ADMIN_ADDR', (port: number) => ({ ADMIN_ADDR: `127.0.0.1:${port}` })],
+    ['GRPC_PORT', (port: number) => ({ GRPC_PORT: String(port) })],
   ] as const)(
     '%s in use: refused at once, naming it, before any database exists',
     async (variable, env) => {
@@ -65,5 +68,32 @@ describe('switchboard up with a listener it cannot have', () => {
       (err: Error) => err.message,
     );
     expect(refused).toMatch(/ADMIN_ADDR: port \d+ is already PORT's/);
+  }, 90_000);
+
+  it('the default gRPC port is given up, with the reason, when taken; an explicit one is not', async () => {
+    const port = await takenPort();
+    const free = await freePort();
+    // Only the default is negotiable: an explicit GRPC_PORT goes through the strict check above.
+    const asDefault = { ...parseUpConfig([], {}), grpcPort: port };
+    expect(asDefault.grpcPortExplicit).toBe(false);
+    expect(await defaultGrpcPortTaken(asDefault)).toMatch(new RegExp(`:${port} is not free`));
+    expect(await defaultGrpcPortTaken({ ...asDefault, grpcPort: free })).toBeUndefined();
+    const onPort = { ...asDefault, port: free, grpcPort: free };
+    expect(await defaultGrpcPortTaken(onPort)).toBe(`port ${free} is PORT's`);
+    const explicit = parseUpConfig([], { GRPC_PORT: String(port) });
+    expect(explicit.grpcPortExplicit).toBe(true);
+    expect(await defaultGrpcPortTaken(explicit)).toBeUndefined();
+  });
+
+  it('refuses GRPC_PORT on PORT', async () => {
+    const port = await freePort();
+    const refused = await startStack({
+      dataDir: dataDir(),
+      env: { PORT: String(port), GRPC_PORT: String(port) },
+    }).then(
+      () => 'started',
+      (err: Error) => err.message,
+    );
+    expect(refused).toMatch(/GRPC_PORT: port \d+ is already PORT's/);
   }, 90_000);
 });

@@ -183,6 +183,8 @@ describe('switchboard up: SIGHUP restarts every API instance, one at a time', ()
           ...process.env,
           PORT: String(port),
           ADMIN_ADDR: `127.0.0.1:${adminPort}`,
+          // gRPC is tested on its own ports; tests run side by side.
+          GRPC_PORT: 'off',
           DATA_DIR: path.join(dataDir, 'data'),
           WEB_ROOT: dataDir,
           API_INSTANCES: '3',

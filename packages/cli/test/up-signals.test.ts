@@ -46,6 +46,8 @@ async function npmStartInOwnGroup() {
       ...process.env,
       PORT: String(port),
       ADMIN_ADDR: `127.0.0.1:${adminPort}`,
+      // gRPC is tested on its own ports; tests run side by side.
+      GRPC_PORT: 'off',
       DATA_DIR: dataDir,
       API_INSTANCES: '2',
       AUTH_MODE: 'open',

@@ -129,6 +129,8 @@ describe('switchboard up', () => {
         ...process.env,
         PORT: String(port),
         ADMIN_ADDR: `127.0.0.1:${adminPort}`,
+        // gRPC is tested on its own ports; tests run side by side.
+        GRPC_PORT: 'off',
         DATA_DIR: dir,
         API_INSTANCES: '1',
         DATABASE_URL: '',

@@ -14,7 +14,7 @@ import {
 import { lockDataDir } from '../data-dir-lock.js';
 import { ensureDatabase } from '../database-setup.js';
 import { type EmbeddedDatabase, freePort, startEmbeddedPostgres } from '../embedded-postgres.js';
-import { checkListenersFree, upListeners } from '../up/listeners-free.js';
+import { checkListenersFree, defaultGrpcPortTaken, upListeners } from '../up/listeners-free.js';
 import { prepareDatabase } from '../up/prepare-database.js';
 import { poolAdmin, RollingRestart } from '../up/rolling-restart.js';
 import { parseUpConfig, UpConfigError, upUsage } from '../up-config.js';
@@ -49,6 +49,11 @@ export async function runUp(argv: string[]): Promise<void> {
     console.error(`switchboard up: ${err.message}`);
     process.exit(2);
   });
+  const grpcTaken = await defaultGrpcPortTaken(config);
+  if (grpcTaken) {
+    log(`no gRPC listener: ${grpcTaken}; set GRPC_PORT to another port (or off)`);
+    config = { ...config, grpcPort: undefined };
+  }
   const started = Date.now();
   const unlock = await lockDataDir(config.dataDir);
   let embedded: EmbeddedDatabase | undefined;

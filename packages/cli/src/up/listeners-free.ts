@@ -13,7 +13,24 @@ export function upListeners(config: UpConfig): Listener[] {
   return [
     { variable: 'PORT', host: '0.0.0.0', port: config.port },
     { variable: 'ADMIN_ADDR', host: config.adminHost, port: config.adminPort },
+    ...(config.grpcPort !== undefined && config.grpcPortExplicit
+      ? [{ variable: 'GRPC_PORT', host: '0.0.0.0', port: config.grpcPort }]
+      : []),
   ];
+}
+
+/**
+ * The default gRPC port, when nobody asked for it: kept if free, else given
+ * up with the reason (a laptop may well run another gRPC service on 50051,
+ * and the board is worth running without it).
+ */
+export async function defaultGrpcPortTaken(config: UpConfig): Promise<string | undefined> {
+  if (config.grpcPort === undefined || config.grpcPortExplicit) return undefined;
+  const others = upListeners(config);
+  const clash = others.find((l) => l.port === config.grpcPort);
+  if (clash) return `port ${config.grpcPort} is ${clash.variable}'s`;
+  const err = await tryListen('0.0.0.0', config.grpcPort);
+  return err ? `0.0.0.0:${config.grpcPort} is not free (${err.code ?? err.message})` : undefined;
 }
 
 function tryListen(host: string, port: number): Promise<NodeJS.ErrnoException | undefined> {
