@@ -13,12 +13,18 @@ import { sql, type Updateable } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import { checkCover } from './attachment-cover.js';
 import { accessBoard } from './board-access.js';
-import { type Tx, type WriteContext, writeBoard, type WriteResult } from './board-write.js';
+import {
+  type Tx,
+  type WriteContext,
+  writeBoard,
+  writeBoardOf,
+  type WriteResult,
+} from './board-write.js';
 import type { Db } from './db.js';
 import { toTask, type TaskWithExtras } from './mappers.js';
 import { placeAmongSiblings } from './placement.js';
 import type { TasksTable } from './schema.js';
-import { targetColumn } from './target-column.js';
+import { checkTargetColumn, targetColumn, targetColumnQuery } from './target-column.js';
 import { dueColumns, resolveFieldValues, resolveLabelIds } from './task-inputs.js';
 import { findTask, taskExtras } from './task-select.js';
 
@@ -63,12 +69,14 @@ export async function insertTask(
   ctx: WriteContext,
   boardId: number,
   input: NewTask,
+  /** The rows of targetColumnQuery for this input, when sent with the board lock. */
+  prefetchedColumn?: readonly unknown[],
 ): Promise<Task> {
   const { tx, actor } = ctx;
-  const column = await targetColumn(tx, boardId, {
-    columnId: input.column_id,
-    status: input.status,
-  });
+  const choice = { columnId: input.column_id, status: input.status };
+  const column = prefetchedColumn
+    ? await checkTargetColumn(prefetchedColumn, tx, boardId, choice)
+    : await targetColumn(tx, boardId, choice);
   await checkAssignees(tx, boardId, actor, input.assignee_ids ?? []);
   const labelIds = await resolveLabelIds(ctx, boardId, input);
   const fields = await resolveFieldValues(ctx, boardId, {}, input.custom_fields);
@@ -112,14 +120,25 @@ export async function createTask(
     });
   }
   const { board_id: boardId, ...rest } = input;
-  return writeBoard(db, boardId, actor, 'task.write', async (ctx) => {
-    const task = await insertTask(ctx, boardId, {
-      ...rest,
-      created_by: input.created_by ?? actor.id,
-    });
-    ctx.emit({ type: 'task.created', payload: { task } });
-    return task;
-  });
+  const choice = { columnId: input.column_id, status: input.status };
+  return writeBoard(
+    db,
+    boardId,
+    actor,
+    'task.write',
+    async (ctx) => {
+      const task = await insertTask(
+        ctx,
+        boardId,
+        { ...rest, created_by: input.created_by ?? actor.id },
+        ctx.prefetched[0],
+      );
+      ctx.emit({ type: 'task.created', payload: { task } });
+      return task;
+    },
+    // The target column (and the last key in it) comes back with the board lock.
+    { prefetch: (tx) => [targetColumnQuery(tx, boardId, choice).compile()] },
+  );
 }
 
 /** The board of a task on the board or archived (one in the trash is not found). */
@@ -138,7 +157,13 @@ export type LockedTask = TaskWithExtras & { column_archived: boolean };
 
 /** The task under the board lock, with whether its column is archived. */
 export async function lockedTask(tx: Tx, taskId: number): Promise<LockedTask> {
-  const row = await tx
+  const row = await lockedTaskQuery(tx, taskId).executeTakeFirst();
+  if (!row) throw taskNotFound(taskId);
+  return row;
+}
+
+function lockedTaskQuery(tx: Tx, taskId: number) {
+  return tx
     .selectFrom('tasks')
     .selectAll('tasks')
     .select(taskExtras)
@@ -148,10 +173,52 @@ export async function lockedTask(tx: Tx, taskId: number): Promise<LockedTask> {
       ),
     )
     .where('tasks.id', '=', taskId)
-    .where('tasks.deleted_at', 'is', null)
-    .executeTakeFirst();
-  if (!row) throw sbError('SB_ERR_NOT_FOUND', 'Task not found.', { task_id: taskId });
-  return row;
+    .where('tasks.deleted_at', 'is', null);
+}
+
+const taskNotFound = (taskId: number) =>
+  sbError('SB_ERR_NOT_FOUND', 'Task not found.', { task_id: taskId });
+
+/** The task moved to another board between finding its board and locking it. */
+class MovedAway extends Error {}
+
+/**
+ * A write to a task (not in the trash) on its board: the statement that finds
+ * the task's board locks it, and the task is read under that lock in the same
+ * round trip as BEGIN (boardOfTask, the lock and lockedTask were three trips).
+ * A card moved to another board in between is noticed (its board_id is not
+ * the locked board's) and the write starts again.
+ */
+export async function writeTask<T>(
+  db: Db,
+  taskId: number,
+  actor: Actor,
+  fn: (ctx: WriteContext, current: LockedTask) => Promise<T>,
+): Promise<WriteResult<T>> {
+  const boardOf = sql<number>`(SELECT t.board_id FROM tasks t WHERE t.id = ${taskId} AND t.deleted_at IS NULL)`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writeBoardOf(
+        db,
+        boardOf,
+        actor,
+        'task.write',
+        (ctx) => fn(ctx, ctx.prefetched[0]![0] as unknown as LockedTask),
+        {
+          prefetch: (tx) => [lockedTaskQuery(tx, taskId).compile()],
+          resolve: (board, [task]) => {
+            const current = task?.[0] as LockedTask | undefined;
+            if (!current) throw taskNotFound(taskId);
+            if (board && board.id !== current.board_id) throw new MovedAway();
+            return current.board_id;
+          },
+        },
+      );
+    } catch (err) {
+      if (err instanceof MovedAway && attempt < 5) continue;
+      throw err;
+    }
+  }
 }
 
 /** Archived cards (or cards of an archived column) are read-only until restored. */
@@ -302,9 +369,7 @@ export async function updateTask(
   input: UpdateTaskInput,
   ifMatch: number | undefined,
 ): Promise<WriteResult<Task>> {
-  const boardId = await boardOfTask(db, taskId);
-  return writeBoard(db, boardId, actor, 'task.write', async (ctx) => {
-    const current = await lockedTask(ctx.tx, taskId);
+  return writeTask(db, taskId, actor, async (ctx, current) => {
     checkVersion(ifMatch ?? input.version, current, toTask);
     return applyTaskUpdate(ctx, current, input);
   });
@@ -319,9 +384,7 @@ export async function tickDescriptionItem(
   input: TickTaskItemInput,
   ifMatch: number | undefined,
 ): Promise<WriteResult<Task>> {
-  const boardId = await boardOfTask(db, taskId);
-  return writeBoard(db, boardId, actor, 'task.write', async (ctx) => {
-    const current = await lockedTask(ctx.tx, taskId);
+  return writeTask(db, taskId, actor, async (ctx, current) => {
     checkVersion(ifMatch ?? input.version, current, toTask);
     const description = setTaskListItem(current.description, index, input.checked);
     return applyTaskUpdate(ctx, current, { description });
@@ -336,9 +399,8 @@ export async function setTaskLabel(
   labelId: number,
   on: boolean,
 ): Promise<WriteResult<Task>> {
-  const boardId = await boardOfTask(db, taskId);
-  return writeBoard(db, boardId, actor, 'task.write', async (ctx) => {
-    const current = await lockedTask(ctx.tx, taskId);
+  return writeTask(db, taskId, actor, async (ctx, current) => {
+    const boardId = current.board_id;
     const ids = current.label_ids.map(Number);
     if (on && !ids.includes(labelId)) ids.push(labelId);
     if (!on && !ids.includes(labelId)) {
