@@ -1,5 +1,5 @@
 import { sbError, wipLimitReached } from '@switchboard/core';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Tx } from './board-write.js';
 
 export interface TargetColumn {
@@ -36,7 +36,12 @@ export async function targetColumn(
 }
 
 /** targetColumn's read, to send along with other statements (WriteOptions.prefetch). */
-export function targetColumnQuery(tx: Tx, boardId: number, choice: ColumnChoice) {
+export function targetColumnQuery(
+  tx: Tx,
+  /** The board, or an expression for it (the board of a task not read yet). */
+  boardId: number | RawBuilder<number>,
+  choice: ColumnChoice,
+) {
   const { columnId, status } = choice;
   const where =
     columnId !== undefined

@@ -9,11 +9,12 @@ import {
   type TickTaskItemInput,
   type UpdateTaskInput,
 } from '@switchboard/core';
-import { sql, type Updateable } from 'kysely';
+import { type CompiledQuery, sql, type Updateable } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import { checkCover } from './attachment-cover.js';
 import { accessBoard } from './board-access.js';
 import {
+  type Rows,
   type Tx,
   type WriteContext,
   writeBoard,
@@ -22,7 +23,7 @@ import {
 } from './board-write.js';
 import type { Db } from './db.js';
 import { toTask, type TaskWithExtras } from './mappers.js';
-import { placeAmongSiblings } from './placement.js';
+import { placeAmongSiblings, placementFrom, placementQuery } from './placement.js';
 import type { TasksTable } from './schema.js';
 import { checkTargetColumn, targetColumn, targetColumnQuery } from './target-column.js';
 import { dueColumns, resolveFieldValues, resolveLabelIds } from './task-inputs.js';
@@ -193,7 +194,9 @@ export async function writeTask<T>(
   db: Db,
   taskId: number,
   actor: Actor,
-  fn: (ctx: WriteContext, current: LockedTask) => Promise<T>,
+  fn: (ctx: WriteContext, current: LockedTask, prefetched: readonly Rows[]) => Promise<T>,
+  /** More reads to send with the lock and the task; their rows are fn's `prefetched`. */
+  prefetch?: (tx: Tx) => readonly CompiledQuery[],
 ): Promise<WriteResult<T>> {
   const boardOf = sql<number>`(SELECT t.board_id FROM tasks t WHERE t.id = ${taskId} AND t.deleted_at IS NULL)`;
   for (let attempt = 1; ; attempt++) {
@@ -203,9 +206,9 @@ export async function writeTask<T>(
         boardOf,
         actor,
         'task.write',
-        (ctx) => fn(ctx, ctx.prefetched[0]![0] as unknown as LockedTask),
+        (ctx) => fn(ctx, ctx.prefetched[0]![0] as unknown as LockedTask, ctx.prefetched.slice(1)),
         {
-          prefetch: (tx) => [lockedTaskQuery(tx, taskId).compile()],
+          prefetch: (tx) => [lockedTaskQuery(tx, taskId).compile(), ...(prefetch?.(tx) ?? [])],
           resolve: (board, [task]) => {
             const current = task?.[0] as LockedTask | undefined;
             if (!current) throw taskNotFound(taskId);
@@ -267,6 +270,7 @@ export async function applyTaskUpdate(
   ctx: WriteContext,
   current: LockedTask,
   input: UpdateTaskInput,
+  prefetched: MovePrefetch = {},
 ): Promise<Task> {
   if (input.archived !== undefined) return archiveTask(ctx, current, input.archived);
   ensureOnBoard(current);
@@ -325,20 +329,26 @@ export async function applyTaskUpdate(
       input.column_id === current.column_id ||
       (input.status !== undefined && input.status.toLowerCase() === current.status.toLowerCase());
     if (!named) {
-      const column = await targetColumn(tx, boardId, {
-        columnId: input.column_id,
-        status: input.status,
-      });
+      const choice = { columnId: input.column_id, status: input.status };
+      const column = prefetched.column
+        ? await checkTargetColumn(prefetched.column, tx, boardId, choice)
+        : await targetColumn(tx, boardId, choice);
       columnId = column.id;
       set('column_id', columnId, columnId !== current.column_id);
     }
   }
   if (columnId !== current.column_id || hasPlacement(input)) {
-    const position = await placeAmongSiblings(
-      tx,
-      { table: 'tasks', parentColumn: 'column_id', parentId: columnId, movingId: current.id },
-      input,
-    );
+    const scope = {
+      table: 'tasks',
+      parentColumn: 'column_id',
+      parentId: columnId,
+      movingId: current.id,
+    } as const;
+    // Read with the lock when it was for this column (input.column_id, or the task's own).
+    const position =
+      prefetched.placement && (input.column_id ?? current.column_id) === columnId
+        ? placementFrom(prefetched.placement, scope, input)
+        : await placeAmongSiblings(tx, scope, input);
     set('position', position, position !== current.position);
   }
   if (Object.keys(changes).length === 0) return before;
@@ -362,6 +372,53 @@ export async function applyTaskUpdate(
   return task;
 }
 
+/** Reads of a move sent with the board lock (movePrefetch), used by applyTaskUpdate. */
+export interface MovePrefetch {
+  column?: Rows | undefined;
+  placement?: Rows | undefined;
+}
+
+/**
+ * The reads a task update will need for its column and key, as statements to
+ * send with the board lock: the target column when one is named, and the
+ * neighbours' keys in the column named by id (or the task's own when none).
+ */
+function movePrefetch(tx: Tx, taskId: number, input: UpdateTaskInput) {
+  const column =
+    input.column_id !== undefined || input.status !== undefined
+      ? targetColumnQuery(
+          tx,
+          sql<number>`(SELECT t.board_id FROM tasks t WHERE t.id = ${taskId})`,
+          { columnId: input.column_id, status: input.status },
+        ).compile()
+      : undefined;
+  const placement =
+    input.archived === undefined &&
+    (input.column_id !== undefined || (input.status === undefined && hasPlacement(input)))
+      ? placementQuery(
+          tx,
+          {
+            table: 'tasks',
+            parentColumn: 'column_id',
+            parentId:
+              input.column_id ??
+              sql<number>`(SELECT t.column_id FROM tasks t WHERE t.id = ${taskId})`,
+            movingId: taskId,
+          },
+          input,
+        )
+      : undefined;
+  const queries = [column, placement].filter((q) => q !== undefined);
+  const use = (rows: readonly Rows[]): MovePrefetch => {
+    let i = 0;
+    return {
+      column: column ? rows[i++] : undefined,
+      placement: placement ? rows[i++] : undefined,
+    };
+  };
+  return { queries, use };
+}
+
 export async function updateTask(
   db: Db,
   actor: Actor,
@@ -369,10 +426,21 @@ export async function updateTask(
   input: UpdateTaskInput,
   ifMatch: number | undefined,
 ): Promise<WriteResult<Task>> {
-  return writeTask(db, taskId, actor, async (ctx, current) => {
-    checkVersion(ifMatch ?? input.version, current, toTask);
-    return applyTaskUpdate(ctx, current, input);
-  });
+  let use: ((rows: readonly Rows[]) => MovePrefetch) | undefined;
+  return writeTask(
+    db,
+    taskId,
+    actor,
+    async (ctx, current, prefetched) => {
+      checkVersion(ifMatch ?? input.version, current, toTask);
+      return applyTaskUpdate(ctx, current, input, use?.(prefetched));
+    },
+    (tx) => {
+      const reads = movePrefetch(tx, taskId, input);
+      use = reads.use;
+      return reads.queries;
+    },
+  );
 }
 
 /** Ticks or unticks the n-th Markdown task-list item of the description. */
