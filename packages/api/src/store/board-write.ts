@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Action, BoardEvent, EventDraft, Role } from '@switchboard/core';
 import { type CompiledQuery, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { Actor } from '../auth/actor.js';
@@ -56,18 +55,14 @@ export async function appendEvents(
     if (before.length > 0 || options.commit) await runPipelined(tx, before, options);
     return [];
   }
-  const entries = drafts.map((draft) => ({
-    id: randomUUID(),
-    type: draft.type,
-    payload: draft.payload,
-  }));
+  const entries = drafts.map((draft) => ({ type: draft.type, payload: draft.payload }));
   const append = appendStatement(boardId, actorId, entries).compile(tx);
   const results = await runPipelined(tx, [...before, append], options);
-  const rows = results.at(-1)!.rows as { seq: number; created_at: Date }[];
+  const rows = results.at(-1)!.rows as { id: string; seq: number; created_at: Date }[];
   return rows.map((row, i) => {
     const entry = entries[i]!;
     return {
-      id: entry.id,
+      id: row.id,
       board_id: boardId,
       seq: row.seq,
       type: entry.type,
@@ -186,22 +181,26 @@ async function runWrite<T>(
   return { result, events };
 }
 
-function appendStatement(
+/**
+ * The append: seq bumped, rows inserted with ids made by the server, NOTIFY
+ * queued. Exported for write-statements.ts (the bench runs it as it is).
+ */
+export function appendStatement(
   boardId: number,
   actorId: number,
-  entries: readonly { id: string; type: string; payload: unknown }[],
+  entries: readonly { type: string; payload: unknown }[],
 ) {
-  return sql<{ seq: number; created_at: Date }>`
+  return sql<{ id: string; seq: number; created_at: Date }>`
     WITH bumped AS (
       UPDATE boards SET seq = seq + ${entries.length} WHERE id = ${boardId} RETURNING seq
     ), inserted AS (
       INSERT INTO board_events (board_id, seq, id, type, actor, payload)
-      SELECT ${boardId}, bumped.seq - ${entries.length} + e.ord, (e.entry->>'id')::uuid, e.entry->>'type',
+      SELECT ${boardId}, bumped.seq - ${entries.length} + e.ord, gen_random_uuid(), e.entry->>'type',
         ${actorId}, e.entry->'payload'
       FROM bumped, jsonb_array_elements(${JSON.stringify(entries)}::jsonb) WITH ORDINALITY AS e (entry, ord)
-      RETURNING seq, created_at
+      RETURNING id, seq, created_at
     ), notified AS (
       SELECT pg_notify(${eventsChannel}, ${boardId} || ':' || bumped.seq) FROM bumped
     )
-    SELECT inserted.seq, inserted.created_at FROM inserted, notified ORDER BY inserted.seq`;
+    SELECT inserted.id, inserted.seq, inserted.created_at FROM inserted, notified ORDER BY inserted.seq`;
 }

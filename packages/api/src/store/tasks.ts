@@ -9,7 +9,7 @@ import {
   type TickTaskItemInput,
   type UpdateTaskInput,
 } from '@switchboard/core';
-import { type CompiledQuery, sql, type Updateable } from 'kysely';
+import { type CompiledQuery, type Insertable, sql, type Updateable } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import { checkCover } from './attachment-cover.js';
 import { accessBoard } from './board-access.js';
@@ -88,26 +88,26 @@ export async function insertTask(
         input,
       )
     : rankBetween(column.last_position, null);
-  const row = await tx
-    .insertInto('tasks')
-    .values({
-      board_id: boardId,
-      column_id: column.id,
-      title: input.title,
-      description: input.description ?? '',
-      completed: input.completed ?? false,
-      position,
-      assignee_ids: input.assignee_ids ?? [],
-      label_ids: labelIds ?? [],
-      ...(dueColumns(input) ?? {}),
-      start_date: input.start_date ?? null,
-      custom_fields: JSON.stringify(fields ?? {}),
-      created_by: input.created_by,
-    })
-    .returningAll()
-    .returning(taskExtras)
-    .executeTakeFirstOrThrow();
+  const row = await insertTaskQuery(tx, {
+    board_id: boardId,
+    column_id: column.id,
+    title: input.title,
+    description: input.description ?? '',
+    completed: input.completed ?? false,
+    position,
+    assignee_ids: input.assignee_ids ?? [],
+    label_ids: labelIds ?? [],
+    ...(dueColumns(input) ?? {}),
+    start_date: input.start_date ?? null,
+    custom_fields: JSON.stringify(fields ?? {}),
+    created_by: input.created_by,
+  }).executeTakeFirstOrThrow();
   return toTask(row);
+}
+
+/** The INSERT of a new task, returning its wire columns (write-statements.ts shows it to the bench). */
+export function insertTaskQuery(db: Db | Tx, values: Insertable<TasksTable>) {
+  return db.insertInto('tasks').values(values).returningAll().returning(taskExtras);
 }
 
 export async function createTask(
