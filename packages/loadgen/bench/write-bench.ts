@@ -84,14 +84,15 @@ async function pgbench(url: string, script: string, boards: number[]): Promise<n
 // The API's write, as SQL: the statements POST /api/tasks sends, built by the
 // store's own functions (api store/write-statements.ts), in the same round trips
 // (pgbench pipelines, which need -M extended). The values the application works
-// out stand in as SQL: the board is pgbench's :b, the column the first one of
-// the board, the key a random one (keys are unique per column).
+// out stand in as SQL: the board is pgbench's :b, the column the board's last
+// (the HTTP load appends to the first: its keys must stay valid ranks there), the
+// key a random one (keys are unique per column).
 const sentinel = { boardId: 2_147_480_001, columnId: 2_147_480_002, position: 'sb-bench-position' };
 
 function literal(value: unknown): string {
   if (value === sentinel.boardId) return ':b';
   if (value === sentinel.columnId)
-    return '(SELECT c.id FROM columns c WHERE c.board_id = :b AND c.archived_at IS NULL ORDER BY c.position LIMIT 1)';
+    return '(SELECT c.id FROM columns c WHERE c.board_id = :b ORDER BY c.position DESC LIMIT 1)';
   if (value === sentinel.position) return `md5(random()::text)`;
   if (value === null || value === undefined) return 'NULL';
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
