@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test-support/database.js';
@@ -5,7 +6,8 @@ import type { Actor } from '../src/auth/actor.js';
 import { createBoard } from '../src/store/boards.js';
 import { type DatabaseHandle, openDatabase } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';
-import { createTask, updateTask } from '../src/store/tasks.js';
+import { writeBoard } from '../src/store/board-write.js';
+import { createTask, insertTask, updateTask } from '../src/store/tasks.js';
 import { trashTask } from '../src/store/trash.js';
 import { createUser } from '../src/store/users.js';
 
@@ -109,4 +111,46 @@ it('each kind of task write takes no more than its documented round trips', asyn
   for (const [kind, limit] of Object.entries(documentedTrips)) {
     expect(seen[kind], kind).toBeLessThanOrEqual(limit);
   }
+});
+
+it('a write that fails in its last trip (beside the append and COMMIT) leaves no trace', async () => {
+  const { result: board } = await createBoard(handle.db, actor, { title: 'no trace' });
+  const seqOf = async () =>
+    (
+      await handle.db
+        .selectFrom('boards')
+        .select('seq')
+        .where('id', '=', board.id)
+        .executeTakeFirstOrThrow()
+    ).seq;
+  const titles = async () =>
+    (
+      await handle.db.selectFrom('tasks').select('title').where('board_id', '=', board.id).execute()
+    ).map((r) => r.title);
+  const seq = await seqOf();
+  await expect(
+    writeBoard(handle.db, board.id, actor, 'task.write', async (ctx) => {
+      const task = await insertTask(ctx, board.id, { title: 'ghost', created_by: actor.id });
+      ctx.emit({ type: 'task.created', payload: { task } });
+      ctx.defer(sql`SELECT 1 / 0`.compile(ctx.tx));
+      return task;
+    }),
+  ).rejects.toThrow(/division by zero/);
+  expect(await titles()).toEqual([]);
+  expect(await seqOf()).toBe(seq);
+
+  // A stale version is a 409 and changes nothing; the pool's connections still work after both.
+  const { result: task } = await createTask(handle.db, actor, {
+    board_id: board.id,
+    title: 'real',
+  });
+  await expect(
+    updateTask(handle.db, actor, task.id, { title: 'stale', version: task.version + 5 }, undefined),
+  ).rejects.toMatchObject({ code: 'SB_ERR_VERSION_CONFLICT' });
+  expect(await titles()).toEqual(['real']);
+  expect(await seqOf()).toBe(seq + 1);
+  for (let i = 0; i < 8; i++) {
+    await createTask(handle.db, actor, { board_id: board.id, title: `after ${i}` });
+  }
+  expect(await seqOf()).toBe(seq + 9);
 });
