@@ -32,3 +32,5 @@ export type { QueryClient } from './store/migrate.js';
 export { signingSecret } from './store/users.js';
 export { refuseOpenModeOverAccounts } from './store/open-mode-guard.js';
 export { isConnectionError, whileUnreachable } from './store/unreachable.js';
+export { createTaskTrips } from './store/write-statements.js';
+export type { WriteTrips } from './store/write-statements.js';

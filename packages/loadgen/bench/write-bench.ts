@@ -1,13 +1,14 @@
 /**
- * Write-path benchmark (DESIGN "Reference figures"): the transaction "insert a
- * task, bump the board's seq, insert its event" run by pgbench straight on the
- * database, against the same write through proxy and API (POST /api/tasks),
+ * Write-path benchmark (DESIGN "Reference figures"): the transaction of
+ * POST /api/tasks — the API's own statements, in its round trips — run by
+ * pgbench straight on the database, against the same write through proxy and API,
  * in one run on the same embedded PostgreSQL. Spread over 10 boards, then all
  * on one hot board (whose row lock serialises its writers). Bounded in time,
  * loopback only; prints ratios, writes JSON to bench-results/.
  *
  *   node --conditions=source --import tsx packages/loadgen/bench/write-bench.ts [--duration 10] [--clients 10]
  *     [--json <file>]   also write the headline figures for `npm run bench` (scripts/bench.mjs)
+ *     [--print-sql]     print the pgbench script (the API's statements) and stop
  *     [--quick]         1 s, 2 clients, 1 API instance: proves it runs, figures mean nothing;
  *                       without pgbench it skips the reference (loudly) instead of failing
  *   (`npm run bench:write` runs it with the defaults)
@@ -17,6 +18,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { createTaskTrips } from '@switchboard/api';
 import { freePort, repoRoot, startSwitchboardUp } from '../../../test-support/processes.js';
 import { closedLoop, type LoadResult } from './write/closed-loop.js';
 
@@ -27,6 +29,7 @@ const { values } = parseArgs({
     instances: { type: 'string' },
     json: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    'print-sql': { type: 'boolean', default: false },
   },
 });
 const quick = values.quick;
@@ -56,6 +59,8 @@ async function pgbench(url: string, script: string, boards: number[]): Promise<n
   writeFileSync(file, script);
   const out = await run('pgbench', [
     '-n',
+    '-M',
+    'extended',
     '-c',
     String(clients),
     '-j',
@@ -76,21 +81,47 @@ async function pgbench(url: string, script: string, boards: number[]): Promise<n
   return Number(tps[1]);
 }
 
-// The API's write, as SQL: lock the board, insert the task, bump seq, append the
-// event (what store/board-write.ts does for POST /api/tasks). Its tasks go to the
-// board's last column with random keys; the HTTP load adds to the first column.
-const writeSql = `\\set b random(:lo, :hi)
-BEGIN;
-SELECT seq FROM boards WHERE id = :b FOR NO KEY UPDATE;
-INSERT INTO tasks (board_id, column_id, title, position, created_by)
-  SELECT :b, max(id), 'pgbench task', 'z' || md5(random()::text), 1 FROM columns WHERE board_id = :b;
-UPDATE boards SET seq = seq + 1 WHERE id = :b;
-INSERT INTO board_events (board_id, seq, id, type, actor, payload)
-  SELECT :b, seq, gen_random_uuid(), 'task.created', 1, '{"bench":true}' FROM boards WHERE id = :b;
-COMMIT;
-`;
+// The API's write, as SQL: the statements POST /api/tasks sends, built by the
+// store's own functions (api store/write-statements.ts), in the same round trips
+// (pgbench pipelines, which need -M extended). The values the application works
+// out stand in as SQL: the board is pgbench's :b, the column the board's last
+// (the HTTP load appends to the first: its keys must stay valid ranks there), the
+// key a random one (keys are unique per column).
+const sentinel = { boardId: 2_147_480_001, columnId: 2_147_480_002, position: 'sb-bench-position' };
+
+function literal(value: unknown): string {
+  if (value === sentinel.boardId) return ':b';
+  if (value === sentinel.columnId)
+    return '(SELECT c.id FROM columns c WHERE c.board_id = :b ORDER BY c.position DESC LIMIT 1)';
+  if (value === sentinel.position) return `md5(random()::text)`;
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return literal(`{${value.join(',')}}`);
+  const text = String(value).replaceAll("'", "''");
+  // pgbench's extended mode takes any :name for a variable, inside literals too:
+  // spell colons as Unicode escapes (the server reads the same string).
+  return text.includes(':')
+    ? `U&'${text.replaceAll('\\', '\\\\').replaceAll(':', '\\003A')}'`
+    : `'${text}'`;
+}
+
+function writeScript(): string {
+  const { trips } = createTaskTrips({ ...sentinel, actorId: 1, title: 'pgbench task' });
+  const statement = (q: { sql: string; parameters: readonly unknown[] }) =>
+    `${q.sql.replace(/\$(\d+)/g, (_, n: string) => literal(q.parameters[Number(n) - 1])).replace(/\s*\n\s*/g, ' ')};`;
+  return [
+    '\\set b random(:lo, :hi)',
+    ...trips.flatMap((trip) => ['\\startpipeline', ...trip.map(statement), '\\endpipeline']),
+    '',
+  ].join('\n');
+}
+const writeSql = writeScript();
 
 async function main() {
+  if (values['print-sql']) {
+    console.log(writeSql);
+    return;
+  }
   const noPgbench = await run('pgbench', ['--version']).then(
     () => undefined,
     () => 'pgbench is missing (Debian: apt-get install -y postgresql-15, which ships it)',

@@ -22,15 +22,20 @@ export interface JobSpec {
 }
 
 export async function enqueueJob(db: Db | Tx, spec: JobSpec): Promise<number> {
-  const { rows } = await sql<{ id: number }>`
+  const { rows } = await enqueueJobQuery(spec).execute(db);
+  return rows[0]!.id;
+}
+
+/** enqueueJob's statement, for a write that sends it with others (WriteContext.defer). */
+export function enqueueJobQuery(spec: JobSpec) {
+  return sql<{ id: number }>`
     INSERT INTO jobs (kind, run_at, payload, dedupe_key, max_attempts)
     VALUES (${spec.kind}, ${spec.runAt}, ${JSON.stringify(spec.payload ?? {})}::jsonb,
       ${spec.dedupeKey ?? null}, ${spec.maxAttempts ?? 10})
     ON CONFLICT (kind, dedupe_key) WHERE state = 'pending' AND dedupe_key IS NOT NULL
     DO UPDATE SET run_at = EXCLUDED.run_at, payload = EXCLUDED.payload, attempts = 0,
       last_error = NULL, updated_at = now()
-    RETURNING id`.execute(db);
-  return rows[0]!.id;
+    RETURNING id`;
 }
 
 /** Drops the pending job of that kind and key, if any (e.g. a restored card's purge). */

@@ -1,5 +1,5 @@
 import { type Action, authorize, type Role, sbError } from '@switchboard/core';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import type { Db } from './db.js';
 import type { BoardRow } from './mappers.js';
@@ -23,7 +23,22 @@ export async function accessBoard(
   action: Action,
   options: { lock?: boolean; allowArchived?: boolean } = {},
 ): Promise<BoardAccess> {
-  let query = db
+  const row = await accessQuery(db, boardId, actor, options.lock ?? false).executeTakeFirst();
+  return checkAccess(row, boardId, actor, action, options);
+}
+
+/**
+ * The board with the actor's membership, locked or not. `boardId` may be an
+ * expression (the board of a task), so a write can lock the board of what it
+ * names in the statement that reads it.
+ */
+export function accessQuery(
+  db: Executor,
+  boardId: number | RawBuilder<number>,
+  actor: Actor,
+  lock: boolean,
+) {
+  const query = db
     .selectFrom('boards')
     .leftJoin('board_members as m', (join) =>
       join.onRef('m.board_id', '=', 'boards.id').on('m.user_id', '=', actor.id),
@@ -32,8 +47,19 @@ export async function accessBoard(
     .select('m.role')
     .where('boards.id', '=', boardId)
     .where('boards.deleted_at', 'is', null);
-  if (options.lock) query = query.modifyEnd(sql`FOR NO KEY UPDATE OF boards`);
-  const row = await query.executeTakeFirst();
+  return lock ? query.modifyEnd(sql`FOR NO KEY UPDATE OF boards`) : query;
+}
+
+export type AccessRow = BoardRow & { role: Role | null };
+
+/** accessBoard's checks on the row accessQuery read. */
+export function checkAccess(
+  row: AccessRow | undefined,
+  boardId: number,
+  actor: Actor,
+  action: Action,
+  options: { allowArchived?: boolean } = {},
+): BoardAccess {
   if (!row) throw sbError('SB_ERR_NOT_FOUND', 'Board not found.', { board_id: boardId });
   const { role: memberRole, ...board } = row;
   const role: Role | null = actor.sharedAccess ? 'owner' : memberRole;

@@ -1,6 +1,9 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import pg from 'pg';
+import { PipelinedPostgresDialect, type QueryObserver } from './pipelined-driver.js';
 import type { Database } from './schema.js';
+
+export type { QueryObserver };
 
 // bigint ids, seqs and counts fit in a JS number (< 2^53); parse them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -44,9 +47,6 @@ export function guardPoolClients(pool: pg.Pool): void {
  */
 export const idleInTransactionTimeoutMs = 5_000;
 
-/** Told of every statement's duration (metrics). */
-export type QueryObserver = (ms: number, failed: boolean) => void;
-
 export function openDatabase(
   url: string,
   poolSize = 10,
@@ -60,16 +60,11 @@ export function openDatabase(
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
     idle_in_transaction_session_timeout: idleInTransactionTimeoutMs,
+    // Statements go out without waiting for the answers before them (pipelined-driver.ts).
+    pipeline: true,
   });
   guardPoolClients(pool);
-  const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool }),
-    ...(observeQuery
-      ? {
-          log: (event) => observeQuery(event.queryDurationMillis, event.level === 'error'),
-        }
-      : {}),
-  });
+  const db = new Kysely<Database>({ dialect: new PipelinedPostgresDialect(pool, observeQuery) });
   return {
     db,
     pool,

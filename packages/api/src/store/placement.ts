@@ -1,5 +1,5 @@
 import { type Placement, rankBetween, sbError } from '@switchboard/core';
-import { sql } from 'kysely';
+import { type CompiledQuery, type RawBuilder, sql } from 'kysely';
 import type { Tx } from './board-write.js';
 
 /**
@@ -10,14 +10,17 @@ import type { Tx } from './board-write.js';
  * Archived and trashed siblings keep their keys and count as neighbours for
  * the key (a new key must not land on theirs), but cannot be named.
  */
-type Scope =
-  | { table: 'tasks'; parentColumn: 'column_id'; parentId: number; movingId?: number }
-  | { table: 'columns'; parentColumn: 'board_id'; parentId: number; movingId?: number }
-  | { table: 'checklists'; parentColumn: 'task_id'; parentId: number; movingId?: number }
+/** The parent's id, or an expression for it (the column of a task not read yet). */
+type ParentId = number | RawBuilder<number>;
+
+export type Scope =
+  | { table: 'tasks'; parentColumn: 'column_id'; parentId: ParentId; movingId?: number }
+  | { table: 'columns'; parentColumn: 'board_id'; parentId: ParentId; movingId?: number }
+  | { table: 'checklists'; parentColumn: 'task_id'; parentId: ParentId; movingId?: number }
   | {
       table: 'checklist_items';
       parentColumn: 'checklist_id';
-      parentId: number;
+      parentId: ParentId;
       movingId?: number;
     };
 
@@ -40,63 +43,110 @@ function visible(scope: Scope) {
   }
 }
 
-async function positionOf(tx: Tx, scope: Scope, id: number, field: string): Promise<string> {
+function checkNotMoving(scope: Scope, id: number, field: string): void {
   if (id === scope.movingId) {
     throw sbError('SB_ERR_BAD_NEIGHBOUR', `${field} names the item being moved.`, { [field]: id });
   }
-  const { rows } = await sql<{ position: string }>`
-    SELECT position FROM ${sql.table(scope.table)}
-    WHERE id = ${id} AND ${sql.ref(scope.parentColumn)} = ${scope.parentId} ${visible(scope)}`.execute(
-    tx,
-  );
-  const row = rows[0];
-  if (!row) {
-    throw sbError(
-      'SB_ERR_BAD_NEIGHBOUR',
-      `${field} ${id} is not in the target ${nouns[scope.table]}.`,
-      {
-        [field]: id,
-      },
-    );
-  }
-  return row.position;
 }
 
-async function neighbour(tx: Tx, scope: Scope, of: string | null, side: 'next' | 'previous') {
+function notInTarget(scope: Scope, id: number, field: string) {
+  return sbError(
+    'SB_ERR_BAD_NEIGHBOUR',
+    `${field} ${id} is not in the target ${nouns[scope.table]}.`,
+    { [field]: id },
+  );
+}
+
+/** The key of a named sibling (null when it cannot be named), as a scalar subquery. */
+function positionOf(scope: Scope, id: number) {
+  return sql`(SELECT position FROM ${sql.table(scope.table)}
+    WHERE id = ${id} AND ${sql.ref(scope.parentColumn)} = ${scope.parentId} ${visible(scope)})`;
+}
+
+/** The key next to `of` (an SQL expression; none: the last key) on one side, as a scalar subquery. */
+function neighbour(scope: Scope, of: RawBuilder<unknown> | null, side: 'next' | 'previous') {
   const bound =
     of === null ? sql`` : side === 'next' ? sql`AND position > ${of}` : sql`AND position < ${of}`;
   const moving = scope.movingId === undefined ? sql`` : sql`AND id <> ${scope.movingId}`;
-  const { rows } = await sql<{ position: string }>`
-    SELECT position FROM ${sql.table(scope.table)}
+  return sql`(SELECT position FROM ${sql.table(scope.table)}
     WHERE ${sql.ref(scope.parentColumn)} = ${scope.parentId} ${bound} ${moving}
-    ORDER BY position ${side === 'next' ? sql`ASC` : sql`DESC`} LIMIT 1`.execute(tx);
-  return rows[0]?.position ?? null;
+    ORDER BY position ${side === 'next' ? sql`ASC` : sql`DESC`} LIMIT 1)`;
 }
 
+/**
+ * The new key, from one statement that reads the named neighbours and the
+ * keys beside them (one round trip whatever is named).
+ */
 export async function placeAmongSiblings(
   tx: Tx,
   scope: Scope,
   placement: Placement,
 ): Promise<string> {
-  if (placement.after_id != null) {
-    const lo = await positionOf(tx, scope, placement.after_id, 'after_id');
+  checkNamed(scope, placement);
+  const { rows } = await placementRead(scope, placement).execute(tx);
+  return placementFrom(rows, scope, placement);
+}
+
+/** placeAmongSiblings's read, to send along with others (WriteOptions.prefetch). */
+export function placementQuery(tx: Tx, scope: Scope, placement: Placement): CompiledQuery {
+  return placementRead(scope, placement).compile(tx);
+}
+
+function checkNamed(scope: Scope, placement: Placement): void {
+  const afterId = placement.after_id ?? null;
+  if (afterId !== null) checkNotMoving(scope, afterId, 'after_id');
+  else if (placement.before_id != null) checkNotMoving(scope, placement.before_id, 'before_id');
+}
+
+interface Keys {
+  lo: string | null;
+  hi: string | null;
+  named?: string | null;
+}
+
+function placementRead(scope: Scope, placement: Placement) {
+  const afterId = placement.after_id ?? null;
+  const beforeId = placement.before_id ?? null;
+  if (afterId !== null) {
     // The neighbour the client saw may have moved; sit right after after_id.
-    const hi = await neighbour(tx, scope, lo, 'next');
-    if (placement.before_id != null) {
-      const named = await positionOf(tx, scope, placement.before_id, 'before_id');
-      if (named <= lo) {
+    return sql<Keys>`
+      SELECT l.lo, ${neighbour(scope, sql.ref('l.lo'), 'next')} AS hi,
+        ${beforeId === null ? sql`NULL` : positionOf(scope, beforeId)} AS named
+      FROM (SELECT ${positionOf(scope, afterId)} AS lo) l`;
+  }
+  if (beforeId !== null) {
+    return sql<Keys>`
+      SELECT ${neighbour(scope, sql.ref('h.hi'), 'previous')} AS lo, h.hi
+      FROM (SELECT ${positionOf(scope, beforeId)} AS hi) h`;
+  }
+  // No neighbours named: at the end.
+  return sql<Keys>`SELECT ${neighbour(scope, null, 'previous')} AS lo, NULL AS hi`;
+}
+
+/** The new key from the read's row, or the error the named neighbours call for. */
+export function placementFrom(
+  rows: readonly unknown[],
+  scope: Scope,
+  placement: Placement,
+): string {
+  checkNamed(scope, placement);
+  const row = rows[0] as Keys;
+  const afterId = placement.after_id ?? null;
+  const beforeId = placement.before_id ?? null;
+  if (afterId !== null) {
+    if (row.lo === null) throw notInTarget(scope, afterId, 'after_id');
+    if (beforeId !== null) {
+      checkNotMoving(scope, beforeId, 'before_id');
+      if (row.named == null) throw notInTarget(scope, beforeId, 'before_id');
+      if (row.named <= row.lo) {
         throw sbError('SB_ERR_BAD_NEIGHBOUR', 'after_id must come before before_id.', {
-          after_id: placement.after_id,
-          before_id: placement.before_id,
+          after_id: afterId,
+          before_id: beforeId,
         });
       }
     }
-    return rankBetween(lo, hi);
+    return rankBetween(row.lo, row.hi);
   }
-  if (placement.before_id != null) {
-    const hi = await positionOf(tx, scope, placement.before_id, 'before_id');
-    return rankBetween(await neighbour(tx, scope, hi, 'previous'), hi);
-  }
-  // No neighbours named: at the end.
-  return rankBetween(await neighbour(tx, scope, null, 'previous'), null);
+  if (beforeId !== null && row.hi === null) throw notInTarget(scope, beforeId, 'before_id');
+  return rankBetween(row.lo, row.hi);
 }

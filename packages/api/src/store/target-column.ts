@@ -1,5 +1,5 @@
 import { sbError, wipLimitReached } from '@switchboard/core';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Tx } from './board-write.js';
 
 export interface TargetColumn {
@@ -31,6 +31,17 @@ export async function targetColumn(
   choice: ColumnChoice,
   options: { checkWip?: boolean } = {},
 ): Promise<TargetColumn> {
+  const { rows } = await targetColumnQuery(tx, boardId, choice).execute();
+  return checkTargetColumn(rows, tx, boardId, choice, options);
+}
+
+/** targetColumn's read, to send along with other statements (WriteOptions.prefetch). */
+export function targetColumnQuery(
+  tx: Tx,
+  /** The board, or an expression for it (the board of a task not read yet). */
+  boardId: number | RawBuilder<number>,
+  choice: ColumnChoice,
+) {
   const { columnId, status } = choice;
   const where =
     columnId !== undefined
@@ -38,7 +49,7 @@ export async function targetColumn(
       : status !== undefined
         ? sql`AND lower(c.title) = lower(${status})`
         : sql``;
-  const { rows } = await sql<TargetColumn>`
+  const query = sql<TargetColumn>`
     SELECT c.id, c.title, c.wip_limit,
       CASE WHEN c.wip_limit IS NULL THEN NULL
         ELSE (SELECT count(*)::int FROM tasks t WHERE t.column_id = c.id
@@ -46,8 +57,19 @@ export async function targetColumn(
       (SELECT t.position FROM tasks t WHERE t.column_id = c.id ORDER BY t.position DESC LIMIT 1) AS last_position
     FROM columns c
     WHERE c.board_id = ${boardId} AND c.archived_at IS NULL ${where}
-    ORDER BY c.position LIMIT 1`.execute(tx);
-  const column = rows[0];
+    ORDER BY c.position LIMIT 1`;
+  return { compile: () => query.compile(tx), execute: () => query.execute(tx) };
+}
+
+/** targetColumn's checks on the rows of its read. */
+export async function checkTargetColumn(
+  rows: readonly unknown[],
+  tx: Tx,
+  boardId: number,
+  choice: ColumnChoice,
+  options: { checkWip?: boolean } = {},
+): Promise<TargetColumn> {
+  const column = rows[0] as TargetColumn | undefined;
   if (!column) throw await missingColumn(tx, boardId, choice);
   if (options.checkWip !== false && wipLimitReached(column.task_count ?? 0, column.wip_limit)) {
     throw sbError('SB_ERR_WIP_LIMIT_REACHED', undefined, {

@@ -9,16 +9,23 @@ import {
   type TickTaskItemInput,
   type UpdateTaskInput,
 } from '@switchboard/core';
-import { sql, type Updateable } from 'kysely';
+import { type CompiledQuery, type Insertable, sql, type Updateable } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import { checkCover } from './attachment-cover.js';
 import { accessBoard } from './board-access.js';
-import { type Tx, type WriteContext, writeBoard, type WriteResult } from './board-write.js';
+import {
+  type Rows,
+  type Tx,
+  type WriteContext,
+  writeBoard,
+  writeBoardOf,
+  type WriteResult,
+} from './board-write.js';
 import type { Db } from './db.js';
 import { toTask, type TaskWithExtras } from './mappers.js';
-import { placeAmongSiblings } from './placement.js';
+import { placeAmongSiblings, placementFrom, placementQuery } from './placement.js';
 import type { TasksTable } from './schema.js';
-import { targetColumn } from './target-column.js';
+import { checkTargetColumn, targetColumn, targetColumnQuery } from './target-column.js';
 import { dueColumns, resolveFieldValues, resolveLabelIds } from './task-inputs.js';
 import { findTask, taskExtras } from './task-select.js';
 
@@ -63,12 +70,14 @@ export async function insertTask(
   ctx: WriteContext,
   boardId: number,
   input: NewTask,
+  /** The rows of targetColumnQuery for this input, when sent with the board lock. */
+  prefetchedColumn?: readonly unknown[],
 ): Promise<Task> {
   const { tx, actor } = ctx;
-  const column = await targetColumn(tx, boardId, {
-    columnId: input.column_id,
-    status: input.status,
-  });
+  const choice = { columnId: input.column_id, status: input.status };
+  const column = prefetchedColumn
+    ? await checkTargetColumn(prefetchedColumn, tx, boardId, choice)
+    : await targetColumn(tx, boardId, choice);
   await checkAssignees(tx, boardId, actor, input.assignee_ids ?? []);
   const labelIds = await resolveLabelIds(ctx, boardId, input);
   const fields = await resolveFieldValues(ctx, boardId, {}, input.custom_fields);
@@ -79,26 +88,26 @@ export async function insertTask(
         input,
       )
     : rankBetween(column.last_position, null);
-  const row = await tx
-    .insertInto('tasks')
-    .values({
-      board_id: boardId,
-      column_id: column.id,
-      title: input.title,
-      description: input.description ?? '',
-      completed: input.completed ?? false,
-      position,
-      assignee_ids: input.assignee_ids ?? [],
-      label_ids: labelIds ?? [],
-      ...(dueColumns(input) ?? {}),
-      start_date: input.start_date ?? null,
-      custom_fields: JSON.stringify(fields ?? {}),
-      created_by: input.created_by,
-    })
-    .returningAll()
-    .returning(taskExtras)
-    .executeTakeFirstOrThrow();
+  const row = await insertTaskQuery(tx, {
+    board_id: boardId,
+    column_id: column.id,
+    title: input.title,
+    description: input.description ?? '',
+    completed: input.completed ?? false,
+    position,
+    assignee_ids: input.assignee_ids ?? [],
+    label_ids: labelIds ?? [],
+    ...(dueColumns(input) ?? {}),
+    start_date: input.start_date ?? null,
+    custom_fields: JSON.stringify(fields ?? {}),
+    created_by: input.created_by,
+  }).executeTakeFirstOrThrow();
   return toTask(row);
+}
+
+/** The INSERT of a new task, returning its wire columns (write-statements.ts shows it to the bench). */
+export function insertTaskQuery(db: Db | Tx, values: Insertable<TasksTable>) {
+  return db.insertInto('tasks').values(values).returningAll().returning(taskExtras);
 }
 
 export async function createTask(
@@ -112,14 +121,25 @@ export async function createTask(
     });
   }
   const { board_id: boardId, ...rest } = input;
-  return writeBoard(db, boardId, actor, 'task.write', async (ctx) => {
-    const task = await insertTask(ctx, boardId, {
-      ...rest,
-      created_by: input.created_by ?? actor.id,
-    });
-    ctx.emit({ type: 'task.created', payload: { task } });
-    return task;
-  });
+  const choice = { columnId: input.column_id, status: input.status };
+  return writeBoard(
+    db,
+    boardId,
+    actor,
+    'task.write',
+    async (ctx) => {
+      const task = await insertTask(
+        ctx,
+        boardId,
+        { ...rest, created_by: input.created_by ?? actor.id },
+        ctx.prefetched[0],
+      );
+      ctx.emit({ type: 'task.created', payload: { task } });
+      return task;
+    },
+    // The target column (and the last key in it) comes back with the board lock.
+    { prefetch: (tx) => [targetColumnQuery(tx, boardId, choice).compile()] },
+  );
 }
 
 /** The board of a task on the board or archived (one in the trash is not found). */
@@ -138,7 +158,13 @@ export type LockedTask = TaskWithExtras & { column_archived: boolean };
 
 /** The task under the board lock, with whether its column is archived. */
 export async function lockedTask(tx: Tx, taskId: number): Promise<LockedTask> {
-  const row = await tx
+  const row = await lockedTaskQuery(tx, taskId).executeTakeFirst();
+  if (!row) throw taskNotFound(taskId);
+  return row;
+}
+
+function lockedTaskQuery(tx: Tx, taskId: number) {
+  return tx
     .selectFrom('tasks')
     .selectAll('tasks')
     .select(taskExtras)
@@ -148,10 +174,54 @@ export async function lockedTask(tx: Tx, taskId: number): Promise<LockedTask> {
       ),
     )
     .where('tasks.id', '=', taskId)
-    .where('tasks.deleted_at', 'is', null)
-    .executeTakeFirst();
-  if (!row) throw sbError('SB_ERR_NOT_FOUND', 'Task not found.', { task_id: taskId });
-  return row;
+    .where('tasks.deleted_at', 'is', null);
+}
+
+const taskNotFound = (taskId: number) =>
+  sbError('SB_ERR_NOT_FOUND', 'Task not found.', { task_id: taskId });
+
+/** The task moved to another board between finding its board and locking it. */
+class MovedAway extends Error {}
+
+/**
+ * A write to a task (not in the trash) on its board: the statement that finds
+ * the task's board locks it, and the task is read under that lock in the same
+ * round trip as BEGIN (boardOfTask, the lock and lockedTask were three trips).
+ * A card moved to another board in between is noticed (its board_id is not
+ * the locked board's) and the write starts again.
+ */
+export async function writeTask<T>(
+  db: Db,
+  taskId: number,
+  actor: Actor,
+  fn: (ctx: WriteContext, current: LockedTask, prefetched: readonly Rows[]) => Promise<T>,
+  /** More reads to send with the lock and the task; their rows are fn's `prefetched`. */
+  prefetch?: (tx: Tx) => readonly CompiledQuery[],
+): Promise<WriteResult<T>> {
+  const boardOf = sql<number>`(SELECT t.board_id FROM tasks t WHERE t.id = ${taskId} AND t.deleted_at IS NULL)`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writeBoardOf(
+        db,
+        boardOf,
+        actor,
+        'task.write',
+        (ctx) => fn(ctx, ctx.prefetched[0]![0] as unknown as LockedTask, ctx.prefetched.slice(1)),
+        {
+          prefetch: (tx) => [lockedTaskQuery(tx, taskId).compile(), ...(prefetch?.(tx) ?? [])],
+          resolve: (board, [task]) => {
+            const current = task?.[0] as LockedTask | undefined;
+            if (!current) throw taskNotFound(taskId);
+            if (board && board.id !== current.board_id) throw new MovedAway();
+            return current.board_id;
+          },
+        },
+      );
+    } catch (err) {
+      if (err instanceof MovedAway && attempt < 5) continue;
+      throw err;
+    }
+  }
 }
 
 /** Archived cards (or cards of an archived column) are read-only until restored. */
@@ -200,6 +270,7 @@ export async function applyTaskUpdate(
   ctx: WriteContext,
   current: LockedTask,
   input: UpdateTaskInput,
+  prefetched: MovePrefetch = {},
 ): Promise<Task> {
   if (input.archived !== undefined) return archiveTask(ctx, current, input.archived);
   ensureOnBoard(current);
@@ -258,20 +329,26 @@ export async function applyTaskUpdate(
       input.column_id === current.column_id ||
       (input.status !== undefined && input.status.toLowerCase() === current.status.toLowerCase());
     if (!named) {
-      const column = await targetColumn(tx, boardId, {
-        columnId: input.column_id,
-        status: input.status,
-      });
+      const choice = { columnId: input.column_id, status: input.status };
+      const column = prefetched.column
+        ? await checkTargetColumn(prefetched.column, tx, boardId, choice)
+        : await targetColumn(tx, boardId, choice);
       columnId = column.id;
       set('column_id', columnId, columnId !== current.column_id);
     }
   }
   if (columnId !== current.column_id || hasPlacement(input)) {
-    const position = await placeAmongSiblings(
-      tx,
-      { table: 'tasks', parentColumn: 'column_id', parentId: columnId, movingId: current.id },
-      input,
-    );
+    const scope = {
+      table: 'tasks',
+      parentColumn: 'column_id',
+      parentId: columnId,
+      movingId: current.id,
+    } as const;
+    // Read with the lock when it was for this column (input.column_id, or the task's own).
+    const position =
+      prefetched.placement && (input.column_id ?? current.column_id) === columnId
+        ? placementFrom(prefetched.placement, scope, input)
+        : await placeAmongSiblings(tx, scope, input);
     set('position', position, position !== current.position);
   }
   if (Object.keys(changes).length === 0) return before;
@@ -295,6 +372,53 @@ export async function applyTaskUpdate(
   return task;
 }
 
+/** Reads of a move sent with the board lock (movePrefetch), used by applyTaskUpdate. */
+export interface MovePrefetch {
+  column?: Rows | undefined;
+  placement?: Rows | undefined;
+}
+
+/**
+ * The reads a task update will need for its column and key, as statements to
+ * send with the board lock: the target column when one is named, and the
+ * neighbours' keys in the column named by id (or the task's own when none).
+ */
+function movePrefetch(tx: Tx, taskId: number, input: UpdateTaskInput) {
+  const column =
+    input.column_id !== undefined || input.status !== undefined
+      ? targetColumnQuery(
+          tx,
+          sql<number>`(SELECT t.board_id FROM tasks t WHERE t.id = ${taskId})`,
+          { columnId: input.column_id, status: input.status },
+        ).compile()
+      : undefined;
+  const placement =
+    input.archived === undefined &&
+    (input.column_id !== undefined || (input.status === undefined && hasPlacement(input)))
+      ? placementQuery(
+          tx,
+          {
+            table: 'tasks',
+            parentColumn: 'column_id',
+            parentId:
+              input.column_id ??
+              sql<number>`(SELECT t.column_id FROM tasks t WHERE t.id = ${taskId})`,
+            movingId: taskId,
+          },
+          input,
+        )
+      : undefined;
+  const queries = [column, placement].filter((q) => q !== undefined);
+  const use = (rows: readonly Rows[]): MovePrefetch => {
+    let i = 0;
+    return {
+      column: column ? rows[i++] : undefined,
+      placement: placement ? rows[i++] : undefined,
+    };
+  };
+  return { queries, use };
+}
+
 export async function updateTask(
   db: Db,
   actor: Actor,
@@ -302,12 +426,21 @@ export async function updateTask(
   input: UpdateTaskInput,
   ifMatch: number | undefined,
 ): Promise<WriteResult<Task>> {
-  const boardId = await boardOfTask(db, taskId);
-  return writeBoard(db, boardId, actor, 'task.write', async (ctx) => {
-    const current = await lockedTask(ctx.tx, taskId);
-    checkVersion(ifMatch ?? input.version, current, toTask);
-    return applyTaskUpdate(ctx, current, input);
-  });
+  let use: ((rows: readonly Rows[]) => MovePrefetch) | undefined;
+  return writeTask(
+    db,
+    taskId,
+    actor,
+    async (ctx, current, prefetched) => {
+      checkVersion(ifMatch ?? input.version, current, toTask);
+      return applyTaskUpdate(ctx, current, input, use?.(prefetched));
+    },
+    (tx) => {
+      const reads = movePrefetch(tx, taskId, input);
+      use = reads.use;
+      return reads.queries;
+    },
+  );
 }
 
 /** Ticks or unticks the n-th Markdown task-list item of the description. */
@@ -319,9 +452,7 @@ export async function tickDescriptionItem(
   input: TickTaskItemInput,
   ifMatch: number | undefined,
 ): Promise<WriteResult<Task>> {
-  const boardId = await boardOfTask(db, taskId);
-  return writeBoard(db, boardId, actor, 'task.write', async (ctx) => {
-    const current = await lockedTask(ctx.tx, taskId);
+  return writeTask(db, taskId, actor, async (ctx, current) => {
     checkVersion(ifMatch ?? input.version, current, toTask);
     const description = setTaskListItem(current.description, index, input.checked);
     return applyTaskUpdate(ctx, current, { description });
@@ -336,9 +467,8 @@ export async function setTaskLabel(
   labelId: number,
   on: boolean,
 ): Promise<WriteResult<Task>> {
-  const boardId = await boardOfTask(db, taskId);
-  return writeBoard(db, boardId, actor, 'task.write', async (ctx) => {
-    const current = await lockedTask(ctx.tx, taskId);
+  return writeTask(db, taskId, actor, async (ctx, current) => {
+    const boardId = current.board_id;
     const ids = current.label_ids.map(Number);
     if (on && !ids.includes(labelId)) ids.push(labelId);
     if (!on && !ids.includes(labelId)) {

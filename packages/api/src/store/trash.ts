@@ -2,7 +2,7 @@ import { sbError, type Task, type TrashEntry } from '@switchboard/core';
 import { sql } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import type { JobHandler } from '../jobs/job-runner.js';
-import { enqueueJob } from '../jobs/job-queue.js';
+import { enqueueJobQuery } from '../jobs/job-queue.js';
 import { accessBoard } from './board-access.js';
 import {
   type Tx,
@@ -14,7 +14,7 @@ import {
 import type { Db } from './db.js';
 import { toTask } from './mappers.js';
 import { targetColumn } from './target-column.js';
-import { boardOfTask, checkVersion, lockedTask } from './tasks.js';
+import { checkVersion, writeTask } from './tasks.js';
 import { taskExtras } from './task-select.js';
 
 /**
@@ -45,9 +45,8 @@ export async function trashTask(
   ifMatch: number | undefined,
   retentionMs: number,
 ): Promise<WriteResult<Task>> {
-  const boardId = await boardOfTask(db, taskId);
-  return writeBoard(db, boardId, actor, 'task.write', async ({ tx, emit }) => {
-    const current = await lockedTask(tx, taskId);
+  return writeTask(db, taskId, actor, async ({ tx, emit, defer }, current) => {
+    const boardId = current.board_id;
     checkVersion(ifMatch, current, toTask);
     const row = await tx
       .updateTable('tasks')
@@ -64,7 +63,8 @@ export async function trashTask(
       board_id: boardId,
       deleted_at: row.deleted_at!.toISOString(),
     };
-    await enqueueJob(tx, { kind: purgeJobKind, runAt: row.purge_at!, payload });
+    // Its id is not needed: the job row goes out with the event append.
+    defer(enqueueJobQuery({ kind: purgeJobKind, runAt: row.purge_at!, payload }).compile(tx));
     const task = toTask(current);
     emit({ type: 'task.deleted', payload: { task, purge_at: row.purge_at!.toISOString() } });
     return task;
