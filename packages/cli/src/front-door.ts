@@ -25,6 +25,11 @@ function attachmentMaxBytes(): number {
   return (Number.isInteger(mib) && mib > 0 ? mib : limits.attachmentMaxMiB) * 1024 * 1024;
 }
 
+/** Where the proxy keeps the development certificate of `TLS=self-signed`. */
+export function selfSignedCertFile(dataDir: string): string {
+  return path.join(dataDir, 'proxy', 'tls', 'self-signed.crt');
+}
+
 /** Where `up` keeps the admin token it generated, in its data directory. */
 export function adminTokenFile(dataDir: string): string {
   return path.join(dataDir, 'admin-token');
@@ -49,6 +54,26 @@ export interface FrontDoorInput {
   webRoot: string;
 }
 
+/** The id of an instance's backend in the gRPC pool (backend ids are the proxy's, across pools). */
+export function grpcBackendId(instanceId: string): string {
+  return `${instanceId}-grpc`;
+}
+
+/**
+ * Calls that only read: the proxy may send one again to another instance when
+ * the first failed before an answer. Writes are never retried by the proxy.
+ */
+const idempotentGrpcMethods = [
+  '/task.v1.TaskService/GetTask',
+  '/task.v1.TaskService/ListTasks',
+  '/switchboard.v1.BoardService/GetBoard',
+  '/switchboard.v1.BoardService/ListBoards',
+  '/switchboard.v1.ColumnService/ListColumns',
+  '/switchboard.v1.TaskService/GetTask',
+  '/switchboard.v1.TaskService/ListTasks',
+  '/grpc.health.v1.Health/Check',
+];
+
 /**
  * The proxy config `up` runs: the API pool behind /api, /ws and the API's
  * docs; the web build for everything else.
@@ -64,6 +89,12 @@ export function frontDoorConfig({
   return parseProxyConfig({
     listen: `0.0.0.0:${config.port}`,
     data_dir: path.join(config.dataDir, 'proxy'),
+    // HTTPS on PORT: browsers get HTTP/2 by ALPN, older clients HTTP/1.1.
+    ...(config.tls.kind === 'files'
+      ? { tls: { enabled: true, cert: config.tls.cert, key: config.tls.key } }
+      : config.tls.kind === 'self-signed'
+        ? { tls: { enabled: true, self_signed: true } }
+        : {}),
     admin: {
       listen: `${config.adminHost.includes(':') ? `[${config.adminHost}]` : config.adminHost}:${config.adminPort}`,
       token: adminToken,
@@ -87,7 +118,26 @@ export function frontDoorConfig({
           }
         : {}),
     },
+    // gRPC (seed 001's clients dial :50051): h2c to the instances' own PORT, balanced per call.
+    ...(config.grpcPort !== undefined
+      ? { grpc: { listen: `0.0.0.0:${config.grpcPort}`, pool: 'api-grpc' } }
+      : {}),
     pools: {
+      ...(config.grpcPort !== undefined
+        ? {
+            'api-grpc': {
+              backends: apiPorts.map((port, i) => ({
+                id: grpcBackendId(`api-${i + 1}`),
+                url: `http://127.0.0.1:${port}`,
+              })),
+              protocol: 'h2c',
+              strategy: 'round-robin',
+              // SERVING iff the instance's /ready answers 200 (the database reachable).
+              health: { type: 'grpc', interval: '2s', timeout: '1s', rise: 2, fall: 2 },
+              retries: { idempotent_methods: idempotentGrpcMethods },
+            },
+          }
+        : {}),
       api: {
         backends: apiPorts.map((port, i) => ({
           id: `api-${i + 1}`,

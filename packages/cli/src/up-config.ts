@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { authModes, busKinds, logLevels } from '@switchboard/api';
@@ -15,6 +15,11 @@ export interface UpConfig {
    */
   grpcPort: number | undefined;
   grpcPortExplicit: boolean;
+  /**
+   * TLS on PORT (HTTP/2 by ALPN, HTTP/1.1 fallback): certificate and key files,
+   * a development certificate kept in DATA_DIR, or none (plain HTTP).
+   */
+  tls: { kind: 'off' } | { kind: 'self-signed' } | { kind: 'files'; cert: string; key: string };
   adminHost: string;
   adminPort: number;
   adminToken: string | undefined;
@@ -76,6 +81,31 @@ const settings = {
     yaml: 'grpc_port',
     schema: z.union([z.literal('off'), port]),
     fallback: '50051',
+  },
+  tls: {
+    description:
+      '`off`: plain HTTP on PORT; `self-signed`: HTTPS (HTTP/2) with a development certificate kept in DATA_DIR. TLS_CERT and TLS_KEY turn it on with those files.',
+    env: 'TLS',
+    flag: 'tls',
+    yaml: 'tls',
+    schema: z.enum(['off', 'self-signed']),
+    fallback: 'off',
+  },
+  tlsCert: {
+    description: 'PEM certificate chain for HTTPS on PORT (with TLS_KEY); reloaded when it changes.',
+    env: 'TLS_CERT',
+    flag: 'tls-cert',
+    yaml: 'tls_cert',
+    schema: z.string().min(1),
+    fallback: undefined,
+  },
+  tlsKey: {
+    description: 'PEM private key of TLS_CERT.',
+    env: 'TLS_KEY',
+    flag: 'tls-key',
+    yaml: 'tls_key',
+    schema: z.string().min(1),
+    fallback: undefined,
   },
   adminAddr: {
     description: "The proxy's admin API and /metrics (a token is required beyond loopback).",
@@ -357,8 +387,29 @@ export function parseUpConfig(argv: string[], env: Record<string, string | undef
     typeof (values as Record<string, unknown>)['grpc-port'] === 'string' ||
     (env.GRPC_PORT !== undefined && env.GRPC_PORT !== '') ||
     (file.grpc_port !== undefined && file.grpc_port !== null);
+  const tlsCert = c.tlsCert as string | undefined;
+  const tlsKey = c.tlsKey as string | undefined;
+  if ((tlsCert === undefined) !== (tlsKey === undefined))
+    throw new UpConfigError(
+      tlsCert === undefined ? 'TLS_CERT' : 'TLS_KEY',
+      `is required with ${tlsCert === undefined ? 'TLS_KEY' : 'TLS_CERT'}`,
+    );
+  for (const [variable, file] of [
+    ['TLS_CERT', tlsCert],
+    ['TLS_KEY', tlsKey],
+  ] as const) {
+    if (file !== undefined && !existsSync(file))
+      throw new UpConfigError(variable, `${file} does not exist`);
+  }
+  const tls: UpConfig['tls'] =
+    tlsCert && tlsKey
+      ? { kind: 'files', cert: path.resolve(tlsCert), key: path.resolve(tlsKey) }
+      : c.tls === 'self-signed'
+        ? { kind: 'self-signed' }
+        : { kind: 'off' };
   return {
     port: c.port as number,
+    tls,
     grpcPort: c.grpcPort === 'off' ? undefined : (c.grpcPort as number),
     grpcPortExplicit: grpcExplicit,
     adminHost,

@@ -9,6 +9,8 @@ import {
   adminTokenFile,
   fallbackWebDir,
   frontDoorConfig,
+  grpcBackendId,
+  selfSignedCertFile,
   webDistDir,
 } from '../front-door.js';
 import { lockDataDir } from '../data-dir-lock.js';
@@ -16,7 +18,7 @@ import { ensureDatabase } from '../database-setup.js';
 import { type EmbeddedDatabase, freePort, startEmbeddedPostgres } from '../embedded-postgres.js';
 import { checkListenersFree, defaultGrpcPortTaken, upListeners } from '../up/listeners-free.js';
 import { prepareDatabase } from '../up/prepare-database.js';
-import { poolAdmin, RollingRestart } from '../up/rolling-restart.js';
+import { everyPool, poolAdmin, RollingRestart } from '../up/rolling-restart.js';
 import { parseUpConfig, UpConfigError, upUsage } from '../up-config.js';
 
 const log = (line: string) => console.log(`[switchboard] ${line}`);
@@ -141,17 +143,27 @@ export async function runUp(argv: string[]): Promise<void> {
     frontDoorConfig({ config, apiPorts: ports, jwtSecret, adminToken: token, webRoot }),
   );
   running.proxy = proxy;
-  running.restarts = new RollingRestart(supervisor, poolAdmin(proxy.adminUrl, token, 'api'), log);
+  const pools = [{ admin: poolAdmin(proxy.adminUrl, token, 'api'), id: (id: string) => id }];
+  if (config.grpcPort !== undefined)
+    pools.push({ admin: poolAdmin(proxy.adminUrl, token, 'api-grpc'), id: grpcBackendId });
+  running.restarts = new RollingRestart(supervisor, everyPool(pools), log);
   log(
     `${config.apiInstances} API instance(s) on ${supervisor
       .list()
       .map((i) => `127.0.0.1:${i.port}`)
       .join(', ')}, bus ${config.bus}, auth mode ${config.authMode}`,
   );
+  if (config.grpcPort !== undefined)
+    log(`gRPC (h2c) on :${config.grpcPort}: task.v1 and switchboard.v1 services (docs/grpc.md)`);
   log(
     `admin API on ${proxy.adminUrl} (token in ${adminTokenFile(config.dataDir)} unless ADMIN_TOKEN is set)`,
   );
+  if (config.tls.kind === 'self-signed') {
+    const cert = selfSignedCertFile(config.dataDir);
+    log(`development certificate ${cert}: trust it (docs/deploy.md, "HTTPS on a laptop") or expect a warning`);
+  }
+  const scheme = config.tls.kind === 'off' ? 'http' : 'https';
   log(
-    `ready in ${((Date.now() - started) / 1000).toFixed(1)} s: open http://localhost:${config.port}`,
+    `ready in ${((Date.now() - started) / 1000).toFixed(1)} s: open ${scheme}://localhost:${config.port}`,
   );
 }

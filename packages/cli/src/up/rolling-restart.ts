@@ -40,6 +40,21 @@ export function poolAdmin(adminUrl: string, token: string, pool: string): PoolAd
   };
 }
 
+/**
+ * One instance in several pools (REST and WebSocket in `api`, gRPC in
+ * `api-grpc` under its own backend id): each step is done in every pool, and
+ * an instance's in-flight count is the sum.
+ */
+export function everyPool(pools: readonly { admin: PoolAdmin; id: (instanceId: string) => string }[]): PoolAdmin {
+  return {
+    add: async (id, url) => void (await Promise.all(pools.map((p) => p.admin.add(p.id(id), url)))),
+    drain: async (id) => void (await Promise.all(pools.map((p) => p.admin.drain(p.id(id))))),
+    inFlight: async (id) =>
+      (await Promise.all(pools.map((p) => p.admin.inFlight(p.id(id))))).reduce((a, b) => a + b, 0),
+    remove: async (id) => void (await Promise.all(pools.map((p) => p.admin.remove(p.id(id))))),
+  };
+}
+
 /** How long a drained instance's last requests may take before it is stopped anyway. */
 const IN_FLIGHT_WAIT_MS = 10_000;
 
