@@ -92,7 +92,8 @@ const settings = {
     fallback: 'off',
   },
   tlsCert: {
-    description: 'PEM certificate chain for HTTPS on PORT (with TLS_KEY); reloaded when it changes.',
+    description:
+      'PEM certificate chain for HTTPS on PORT (with TLS_KEY); reloaded when it changes.',
     env: 'TLS_CERT',
     flag: 'tls-cert',
     yaml: 'tls_cert',

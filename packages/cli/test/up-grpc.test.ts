@@ -13,7 +13,8 @@ import { stackTraces, waitUntil } from './support/wait.js';
  */
 type Callback<T> = (err: grpc.ServiceError | null, res?: T) => void;
 type Unary = (req: object, meta: grpc.Metadata, cb: Callback<unknown>) => grpc.ClientUnaryCall;
-type Client = grpc.Client & Record<string, Unary & ((req: object) => grpc.ClientReadableStream<unknown>)>;
+type Client = grpc.Client &
+  Record<string, Unary & ((req: object) => grpc.ClientReadableStream<unknown>)>;
 
 interface Task {
   id: number;
@@ -142,50 +143,10 @@ describe('seed 001 gRPC clients against npm start', () => {
   it('an instance killed mid-stream: WatchTasks ends UNAVAILABLE and re-watches; WatchBoard resumes with no gap', async () => {
     const seedTasks = client(loaded.task.v1.TaskService);
     const boards = client(loaded.switchboard.v1.BoardService);
-    const { res: board } = await call<{ board: { id: number; seq: number } }>(
-      boards,
-      'CreateBoard',
-      { title: 'Kill under streams' },
-    );
-    const boardId = board.board.id;
-
-    // The seed client's WatchTasks, and Switchboard's WatchBoard on the same instance.
-    let watchEnded: string | undefined;
-    let watchServedBy: string | undefined;
-    const watched: Task[] = [];
-    const watch = seedTasks.WatchTasks!({ board_id: boardId });
-    watch.on('metadata', (m) => (watchServedBy = m.get('x-served-by')[0]?.toString()));
-    watch.on('data', (t: Task) => watched.push(t));
-    watch.on('error', (err: grpc.ServiceError) => (watchEnded = grpc.status[err.code]));
-    await waitUntil(() => watchServedBy !== undefined, 'WatchTasks to open', 20_000);
-
-    const seqs: number[] = [];
-    let boardStreamEnded: string | undefined;
-    const watchBoard = async (afterSeq: number) => {
-      const stream = boards.WatchBoard!({ board_id: boardId, after_seq: afterSeq });
-      const servedBy = await new Promise<string | undefined>((resolve) => {
-        stream.on('metadata', (m) => resolve(m.get('x-served-by')[0]?.toString()));
-        stream.on('error', () => resolve(undefined));
-      });
-      return { stream, servedBy };
-    };
-    let onSame: Awaited<ReturnType<typeof watchBoard>> | undefined;
-    // Round robin: within a few calls one lands where WatchTasks is.
-    for (let i = 0; i < 9 && !onSame; i++) {
-      const opened = await watchBoard(board.board.seq);
-      if (opened.servedBy === watchServedBy) onSame = opened;
-      else opened.stream.cancel();
-    }
-    expect(onSame, 'a WatchBoard on the instance to be killed').toBeDefined();
-    const follow = (stream: grpc.ClientReadableStream<unknown>) => {
-      stream.on('data', (m: { seq: number; event?: unknown }) => {
-        if (m.event) seqs.push(m.seq);
-      });
-      stream.on('error', (err: grpc.ServiceError) => (boardStreamEnded = grpc.status[err.code]));
-    };
-    follow(onSame!.stream);
-
-    // Writes through REST (any instance) while the streams are open.
+    const { res: created } = await call<{ board: { id: number } }>(boards, 'CreateBoard', {
+      title: 'Kill under streams',
+    });
+    const boardId = created.board.id;
     let written = 0;
     const write = async () => {
       const res = await fetch(`${stack.url}/api/tasks`, {
@@ -195,17 +156,81 @@ describe('seed 001 gRPC clients against npm start', () => {
       });
       expect(res.status).toBe(201);
     };
-    for (let i = 0; i < 5; i++) await write();
-    await waitUntil(() => watched.length >= 5, 'WatchTasks to see the first writes', 20_000);
 
-    // Kill the instance serving the seed client's stream.
+    // The seed client's WatchTasks. A stream's headers (x-served-by) come with its
+    // first message, so write until one arrives.
+    let watchEnded: string | undefined;
+    let watchServedBy: string | undefined;
+    const watched: Task[] = [];
+    const watch = seedTasks.WatchTasks!({ board_id: boardId });
+    watch.on('metadata', (m) => (watchServedBy = m.get('x-served-by')[0]?.toString()));
+    watch.on('data', (t: Task) => watched.push(t));
+    watch.on('error', (err: grpc.ServiceError) => (watchEnded = grpc.status[err.code]));
+    await waitUntil(
+      async () => {
+        if (watched.length === 0) await write();
+        return watched.length > 0 && watchServedBy !== undefined;
+      },
+      'WatchTasks to deliver',
+      20_000,
+      300,
+    );
+
+    // Switchboard's WatchBoard on the same instance: without after_seq it opens with a
+    // snapshot (and its seq); events follow from seq + 1.
+    const seqs: number[] = [];
+    let boardStreamEnded: string | undefined;
+    const watchBoard = async (afterSeq?: number) => {
+      const stream = boards.WatchBoard!(
+        afterSeq === undefined ? { board_id: boardId } : { board_id: boardId, after_seq: afterSeq },
+      );
+      const first = await new Promise<{ servedBy?: string; seq?: number }>((resolve) => {
+        let servedBy: string | undefined;
+        stream.on('metadata', (m) => (servedBy = m.get('x-served-by')[0]?.toString()));
+        stream.once('data', (m: { seq: number; snapshot?: unknown; event?: unknown }) => {
+          if (m.event) seqs.push(m.seq);
+          resolve({ servedBy, seq: m.snapshot ? m.seq : undefined });
+        });
+        stream.on('error', () => resolve({}));
+      });
+      return { stream, ...first };
+    };
+    const follow = (stream: grpc.ClientReadableStream<unknown>) => {
+      stream.on('data', (m: { seq: number; event?: unknown }) => {
+        if (m.event && !seqs.includes(m.seq)) seqs.push(m.seq);
+      });
+      stream.on('error', (err: grpc.ServiceError) => (boardStreamEnded = grpc.status[err.code]));
+    };
+    let onSame: Awaited<ReturnType<typeof watchBoard>> | undefined;
+    // Round robin: within a few calls one lands where WatchTasks is.
+    for (let i = 0; i < 9 && !onSame; i++) {
+      const opened = await watchBoard();
+      if (opened.servedBy === watchServedBy) onSame = opened;
+      else opened.stream.cancel();
+    }
+    expect(onSame, 'a WatchBoard on the instance to be killed').toBeDefined();
+    expect(onSame!.seq).toBeGreaterThan(0);
+    const snapshotSeq = onSame!.seq!;
+    follow(onSame!.stream);
+
+    const before = watched.length;
+    for (let i = 0; i < 5; i++) await write();
+    await waitUntil(() => watched.length >= before + 5, 'WatchTasks to see the writes', 20_000);
+    await waitUntil(() => seqs.length >= 5, 'WatchBoard to see the writes', 20_000);
+
+    // Kill the instance serving both streams.
     const pid = stack.apiPids().get(watchServedBy!);
     expect(pid).toBeDefined();
     process.kill(pid!, 'SIGKILL');
     await waitUntil(() => watchEnded !== undefined, 'WatchTasks to end', 20_000);
     expect(watchEnded).toBe('UNAVAILABLE');
+    await waitUntil(() => boardStreamEnded !== undefined, 'WatchBoard to end', 20_000);
+    expect(boardStreamEnded).toBe('UNAVAILABLE');
 
-    // The seed client's recovery: list again, watch again (on a live instance).
+    // Writes go on meanwhile (through REST, on the live instances).
+    for (let i = 0; i < 5; i++) await write();
+
+    // The seed client's recovery: list again, watch again.
     const again = await call<{ tasks: Task[] }>(seedTasks, 'ListTasks', {
       board_id: boardId,
       page_size: 100,
@@ -213,23 +238,29 @@ describe('seed 001 gRPC clients against npm start', () => {
     expect(again.res.tasks.length).toBe(written);
     const rewatched: Task[] = [];
     const rewatch = seedTasks.WatchTasks!({ board_id: boardId });
-    let rewatchOpen = false;
-    rewatch.on('metadata', () => (rewatchOpen = true));
     rewatch.on('data', (t: Task) => rewatched.push(t));
     rewatch.on('error', () => {});
-    await waitUntil(() => rewatchOpen, 'the new WatchTasks to open', 20_000);
-    for (let i = 0; i < 5; i++) await write();
-    await waitUntil(() => rewatched.length >= 5, 'the new WatchTasks to see new writes', 20_000);
+    await waitUntil(
+      async () => {
+        if (rewatched.length === 0) await write();
+        return rewatched.length > 0;
+      },
+      'the new WatchTasks to deliver',
+      20_000,
+      300,
+    );
     rewatch.cancel();
 
-    // WatchBoard died with its instance: resume from the last seq applied, on another.
-    await waitUntil(() => boardStreamEnded !== undefined, 'WatchBoard to end', 20_000);
-    expect(boardStreamEnded).toBe('UNAVAILABLE');
-    const resumed = await watchBoard(seqs.at(-1) ?? board.board.seq);
+    // WatchBoard resumes from the last seq it applied, on another instance: no gap.
+    const resumed = await watchBoard(seqs.at(-1));
     follow(resumed.stream);
-    await waitUntil(() => seqs.length >= written, 'WatchBoard to see every write', 20_000);
-    const expected = Array.from({ length: seqs.length }, (_, i) => board.board.seq + 1 + i);
+    const { res: latest } = await call<{ board: { seq: number } }>(boards, 'GetBoard', {
+      id: boardId,
+    });
+    await waitUntil(() => seqs.at(-1) === latest.board.seq, 'WatchBoard to catch up', 20_000);
+    const expected = Array.from({ length: seqs.length }, (_, i) => snapshotSeq + 1 + i);
     expect(seqs).toEqual(expected);
+    resumed.stream.cancel();
     // Killed, recovered, resumed: nothing crashed or printed a stack on the way.
     expect(stackTraces(stack.output())).toEqual([]);
   }, 120_000);

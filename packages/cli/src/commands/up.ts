@@ -160,7 +160,9 @@ export async function runUp(argv: string[]): Promise<void> {
   );
   if (config.tls.kind === 'self-signed') {
     const cert = selfSignedCertFile(config.dataDir);
-    log(`development certificate ${cert}: trust it (docs/deploy.md, "HTTPS on a laptop") or expect a warning`);
+    log(
+      `development certificate ${cert}: trust it (docs/deploy.md, "HTTPS on a laptop") or expect a warning`,
+    );
   }
   const scheme = config.tls.kind === 'off' ? 'http' : 'https';
   log(

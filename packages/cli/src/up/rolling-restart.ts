@@ -45,7 +45,9 @@ export function poolAdmin(adminUrl: string, token: string, pool: string): PoolAd
  * `api-grpc` under its own backend id): each step is done in every pool, and
  * an instance's in-flight count is the sum.
  */
-export function everyPool(pools: readonly { admin: PoolAdmin; id: (instanceId: string) => string }[]): PoolAdmin {
+export function everyPool(
+  pools: readonly { admin: PoolAdmin; id: (instanceId: string) => string }[],
+): PoolAdmin {
   return {
     add: async (id, url) => void (await Promise.all(pools.map((p) => p.admin.add(p.id(id), url)))),
     drain: async (id) => void (await Promise.all(pools.map((p) => p.admin.drain(p.id(id))))),

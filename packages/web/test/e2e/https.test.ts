@@ -70,10 +70,14 @@ describe.skipIf(!browserTestsEnabled)('npm start with TLS=self-signed', () => {
       (resolve, reject) => {
         const req = https.get(
           `${base}/health`,
-          { rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] },
+          // A client that offers HTTP/1.1 only (as curl --http1.1 or an old library).
+          { rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] } as https.RequestOptions,
           (res) => {
             res.resume();
-            resolve({ status: res.statusCode ?? 0, alpn: res.socket.alpnProtocol });
+            resolve({
+              status: res.statusCode ?? 0,
+              alpn: (res.socket as import('node:tls').TLSSocket).alpnProtocol,
+            });
           },
         );
         req.on('error', reject);
