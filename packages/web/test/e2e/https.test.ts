@@ -1,5 +1,6 @@
 import http2 from 'node:http2';
 import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserTestsEnabled, launchBrowser, watchErrors } from './support/browser';
@@ -76,7 +77,7 @@ describe.skipIf(!browserTestsEnabled)('npm start with TLS=self-signed', () => {
             res.resume();
             resolve({
               status: res.statusCode ?? 0,
-              alpn: (res.socket as import('node:tls').TLSSocket).alpnProtocol,
+              alpn: (res.socket as TLSSocket).alpnProtocol,
             });
           },
         );
