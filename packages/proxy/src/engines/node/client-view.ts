@@ -107,9 +107,10 @@ export function viewRequest(
     out.push(name, value);
   }
 
-  // An HTTP/2 request has a body unless its HEADERS ended the stream (no length is required).
-  if (req.httpVersionMajor === 2 && !hasBody)
-    hasBody = !(req as unknown as { stream: { endAfterHeaders: boolean } }).stream.endAfterHeaders;
+  // An HTTP/2 request (node:http2's compatibility request, which has a stream; an
+  // HTTP/1 request line may say "HTTP/2.0" too) has a body unless its HEADERS ended the stream.
+  const h2 = (req as unknown as { stream?: { endAfterHeaders: boolean } }).stream;
+  if (h2 !== undefined && !hasBody) hasBody = !h2.endAfterHeaders;
   const headers = listed ? dropNamed(out, listed) : out;
   const clientIp = trusted.clientIp(peerIp, xff);
   const proto = tls ? 'https' : 'http';
