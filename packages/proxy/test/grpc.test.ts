@@ -1,5 +1,7 @@
-import { connect } from 'node:http2';
+import { connect, createServer as createH2cServer } from 'node:http2';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { grpcMessage } from '../src/engines/h2/grpc-status.js';
 import type { ProxyServer } from '../src/proxy-server.js';
 import { deadPort } from './helpers/backends.js';
 import {
@@ -119,6 +121,47 @@ describe('gRPC through the proxy (h2c listener, h2c upstream)', () => {
     expect(err.code).toBe(grpc.status.UNAVAILABLE);
     expect(err.details).toMatch(/^SB_ERR_/);
     expect(err.metadata.get('x-sb-error')[0]).toMatch(/^SB_ERR_/);
+  });
+
+  it('ends a stream whose backend dies mid-response (no trailers) with UNAVAILABLE, not a bare reset', async () => {
+    // A backend that answers a stream's headers and one message, then its process is
+    // gone: the connection drops with no trailers, as a SIGKILLed API instance's does.
+    const dying = createH2cServer();
+    const sockets: Socket[] = [];
+    dying.on('connection', (socket: Socket) => sockets.push(socket));
+    dying.on('stream', (stream) => {
+      stream.respond({
+        ':status': 200,
+        'content-type': 'application/grpc',
+        'x-served-by': 'dying',
+      });
+      const message = Buffer.from('dying:0');
+      const frame = Buffer.alloc(5 + message.length);
+      frame.writeUInt32BE(message.length, 1);
+      message.copy(frame, 5);
+      stream.write(frame, () => setTimeout(() => sockets.forEach((sk) => sk.destroy()), 50));
+    });
+    await new Promise<void>((r) => dying.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise((r) => dying.close(r)));
+    const port = (dying.address() as { port: number }).port;
+    const p = await grpcProxy([{ id: 'dying', url: `http://127.0.0.1:${port}` }]);
+    const c = client(p);
+    const got: string[] = [];
+    const err = await new Promise<grpc.ServiceError>((resolve, reject) => {
+      const call = c.Watch!(Buffer.from('5')) as grpc.ClientReadableStream<Buffer>;
+      call.on('data', (m: Buffer) => got.push(m.toString()));
+      call.on('error', resolve);
+      call.on('status', (s: grpc.StatusObject) => {
+        if (s.code === grpc.status.OK) reject(new Error('the stream ended OK'));
+      });
+    });
+    expect(got).toEqual(['dying:0']);
+    // A seed client re-lists and re-watches on UNAVAILABLE; INTERNAL would look like a bug.
+    expect(grpc.status[err.code]).toBe('UNAVAILABLE');
+    // grpc-message arrives as written: only non-printable bytes and % are escaped.
+    expect(err.details).toBe('SB_ERR_BAD_GATEWAY: The upstream stream broke off.');
+    expect(err.metadata.get('x-sb-error')[0]).toBe('SB_ERR_BAD_GATEWAY');
+    expect(grpcMessage('100% sûr\n')).toBe('100%25 s%C3%BBr%0A');
   });
 
   it('answers UNAVAILABLE with SB_ERR_NO_BACKEND when every backend is out of rotation', async () => {

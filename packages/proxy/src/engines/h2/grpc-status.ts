@@ -42,9 +42,21 @@ export function grpcStatusOf(err: CodedError): number {
   }
 }
 
-/** `grpc-message` is percent-encoded (gRPC over HTTP/2, "Responses"). */
+/**
+ * `grpc-message` is percent-encoded (gRPC over HTTP/2, "Responses"): only the
+ * bytes outside printable ASCII and `%` itself, so `SB_ERR_X: text` arrives
+ * as written (clients such as grpc-js decode with decodeURI, which leaves
+ * `%3A` and the like as they are).
+ */
 export function grpcMessage(text: string): string {
-  return encodeURIComponent(text);
+  let out = '';
+  for (const byte of Buffer.from(text, 'utf8')) {
+    out +=
+      byte >= 0x20 && byte <= 0x7e && byte !== 0x25
+        ? String.fromCharCode(byte)
+        : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
 }
 
 const UNIT_MS: Record<string, number> = {

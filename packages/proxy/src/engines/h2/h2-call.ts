@@ -181,7 +181,12 @@ export class H2Call implements UpstreamTransport, ClientResponder {
   }
 
   #sendTrailers(): void {
-    const t = this.#trailers ?? {};
+    let t = this.#trailers ?? {};
+    // A gRPC response always ends with its status. Without one the upstream broke
+    // off (its connection dropped as its process died): the client is told
+    // UNAVAILABLE, on which it retries or re-watches, not a bare end or reset.
+    if (this.grpc && t['grpc-status'] === undefined)
+      t = grpcTrailers(proxyError('SB_ERR_BAD_GATEWAY', 'The upstream stream broke off.'));
     if (t['grpc-status'] !== undefined) this.#grpcCode = Number(t['grpc-status']);
     this.#complete = true;
     try {
