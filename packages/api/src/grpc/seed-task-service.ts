@@ -1,12 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import type { ConnectRouter, HandlerContext } from '@connectrpc/connect';
-import {
-  createTaskSchema,
-  eventTaskId,
-  listTasksQuerySchema,
-  type Task,
-  updateTaskSchema,
-} from '@switchboard/core';
+import { createTaskSchema, eventTaskId, listTasksQuerySchema, type Task } from '@switchboard/core';
 import type { AppDeps } from '../app-deps.js';
 import {
   CreateTaskResponseSchema,
@@ -22,6 +16,7 @@ import { accessBoard } from '../store/board-access.js';
 import { listTasks } from '../store/task-query.js';
 import { createTask, getTask, updateTask } from '../store/tasks.js';
 import { trashTask } from '../store/trash.js';
+import { taskPatchOf } from './task-patch.js';
 import { actorOfCall, idOf } from './call-context.js';
 import { seedTask } from './messages.js';
 import type { Watches } from './watches.js';
@@ -69,11 +64,7 @@ export function seedTaskService(router: ConnectRouter, deps: AppDeps, watches: W
     },
 
     async updateTask(req, context) {
-      const input = updateTaskSchema.parse({
-        ...(req.title !== undefined ? { title: req.title } : {}),
-        ...(req.description !== undefined ? { description: req.description } : {}),
-        ...(req.completed !== undefined ? { completed: req.completed } : {}),
-      });
+      const input = taskPatchOf(req);
       const task = committed(
         deps,
         await updateTask(db, actorOfCall(context), idOf(req.id), input, undefined),

@@ -15,6 +15,7 @@ import { committed } from '../routes/helpers.js';
 import { listTasks } from '../store/task-query.js';
 import { createTask, getTask, updateTask } from '../store/tasks.js';
 import { trashTask } from '../store/trash.js';
+import { taskPatchOf } from './task-patch.js';
 import { actorOfCall, idOf, versionOf } from './call-context.js';
 import { taskMessage } from './messages.js';
 
@@ -57,11 +58,7 @@ export function taskService(router: ConnectRouter, deps: AppDeps): void {
     },
 
     async updateTask(req, context) {
-      const input = updateTaskSchema.parse({
-        ...(req.title !== undefined ? { title: req.title } : {}),
-        ...(req.description !== undefined ? { description: req.description } : {}),
-        ...(req.completed !== undefined ? { completed: req.completed } : {}),
-      });
+      const input = taskPatchOf(req);
       const task = committed(
         deps,
         await updateTask(db, actorOfCall(context), idOf(req.id), input, versionOf(req.version)),

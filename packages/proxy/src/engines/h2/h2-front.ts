@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
-import { proxyError } from '../../errors.js';
+import { proxyError, type CodedError } from '../../errors.js';
 import { normalizeIp, type TrustedProxies } from '../../request/client-address.js';
 import { Exchange, type ExchangeEnv } from '../../request/exchange.js';
 import { pathOf, type FrontDecision, type FrontPolicy } from '../../request/front-decision.js';
@@ -95,54 +95,41 @@ export class H2Front {
       this.#tls,
       requestId,
     );
+    // A stream the proxy answers itself, counted and logged as an exchange like any other.
+    const refuse = (on: RouteRuntime, err: CodedError): void => {
+      const call = new H2Call(down, headers, grpc, fwd, undefined, ctx);
+      const ex = new Exchange(
+        on,
+        ctx,
+        call,
+        call,
+        method,
+        target,
+        requestId,
+        clientIp,
+        false,
+        started,
+      );
+      call.ex = ex;
+      ex.answered(err.status, 0);
+      call.sendError(err, ['x-request-id', requestId], []);
+    };
     if (
       (d.kind !== 'forward' && d.kind !== 'limited') ||
       route === undefined ||
       pool === undefined
     ) {
       // The proxy's own pages, admin and static sites are served over HTTP/1.1 only.
-      const call = new H2Call(down, headers, grpc, fwd, undefined, ctx);
-      const ex = new Exchange(
-        routeOrNone(route),
-        ctx,
-        call,
-        call,
-        method,
-        target,
-        requestId,
-        clientIp,
-        false,
-        started,
-      );
-      call.ex = ex;
-      ex.answered(404, 0);
-      call.sendError(proxyError('SB_ERR_ROUTE_NOT_FOUND'), ['x-request-id', requestId], []);
+      refuse(routeOrNone(route), proxyError('SB_ERR_ROUTE_NOT_FOUND'));
       return;
     }
     if (pool.config.protocol === 'http1') {
-      const call = new H2Call(down, headers, grpc, fwd, undefined, ctx);
-      const ex = new Exchange(
+      refuse(
         route,
-        ctx,
-        call,
-        call,
-        method,
-        target,
-        requestId,
-        clientIp,
-        false,
-        started,
-      );
-      call.ex = ex;
-      const err = proxyError(
-        'SB_ERR_BAD_GATEWAY',
-        'The pool of this route does not speak HTTP/2.',
-        {
+        proxyError('SB_ERR_BAD_GATEWAY', 'The pool of this route does not speak HTTP/2.', {
           pool: pool.name,
-        },
+        }),
       );
-      ex.answered(err.status, 0);
-      call.sendError(err, ['x-request-id', requestId], []);
       return;
     }
     const go = (body: Buffer | undefined): void => {
